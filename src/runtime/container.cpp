@@ -1,0 +1,452 @@
+#include "runtime/container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "cgroup/manager.hpp"
+#include "common/scope.hpp"
+#include "linux/fs.hpp"
+#include "linux/syscalls.hpp"
+#include "oci/names.hpp"
+#include "runtime/init.hpp"
+#include "runtime/sync.hpp"
+
+namespace brig::runtime {
+namespace {
+
+Result<std::string> absolute(const std::string& path) {
+    char buf[PATH_MAX];
+    if (!::realpath(path.c_str(), buf)) return sys_fail("{}", path);
+    return std::string(buf);
+}
+
+// Signal the recorded init, but only if it is still the process we started (pid reuse).
+Result<void> signal_init(const ContainerRecord& rec, int sig) {
+    UniqueFd pidfd(sys::pidfd_open(rec.pid, 0));
+    if (!pidfd) {
+        if (errno == ESRCH) return fail("container {:?} is not running", rec.id);
+        return sys_fail("pidfd_open {}", rec.pid);
+    }
+    if (process_start_time(rec.pid) != rec.start_time) return fail("container {:?} is not running", rec.id);
+    if (sys::pidfd_send_signal(pidfd.get(), sig) < 0) {
+        if (errno == ESRCH) return fail("container {:?} is not running", rec.id);
+        return sys_fail("send signal {} to container {:?} (pid {})", sig, rec.id, rec.pid);
+    }
+    return {};
+}
+
+// Wait until pid is gone (or a zombie), up to timeout_ms.
+bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
+    UniqueFd pidfd(sys::pidfd_open(pid, 0));
+    if (!pidfd) return errno == ESRCH;
+    if (process_start_time(pid) != start_time) return true;
+    pollfd p{pidfd.get(), POLLIN, 0};
+    return ::poll(&p, 1, timeout_ms) == 1;
+}
+
+void kill_cgroup(const ContainerRecord& rec, int sig) {
+    for (pid_t p : cgroup::pids(rec.cgroup_dirs)) ::kill(p, sig);
+}
+
+// Unfreeze a paused container so that it can die (v1 freezer, v2 cgroup.freeze).
+void thaw(const ContainerRecord& rec) {
+    for (auto& d : rec.cgroup_dirs) {
+        if (d.find("/freezer/") != std::string::npos) (void)linuxfs::write_file(d + "/freezer.state", "THAWED");
+        else if (linuxfs::exists(d + "/cgroup.freeze")) (void)linuxfs::write_file(d + "/cgroup.freeze", "0");
+    }
+}
+
+Result<void> write_id_map(pid_t pid, const char* file, const std::vector<oci::IdMapping>& maps) {
+    std::string text;
+    for (auto& m : maps) text += fmt::format("{} {} {}\n", m.containerID, m.hostID, m.size);
+    if (auto r = linuxfs::write_file(fmt::format("/proc/{}/{}", pid, file), text); !r)
+        return std::unexpected(std::move(r.error()).context(fmt::format("write {}", file)));
+    return {};
+}
+
+struct NamespacePlan {
+    uint64_t clone_flags = 0;
+    int unshare_flags = 0;
+    bool new_user = false, new_cgroup = false, new_time = false, new_net = false, own_pid = false;
+    std::vector<UniqueFd> fds;
+    std::vector<NamespaceJoin> joins;  // user first
+    UniqueFd join_pid, join_time;      // entered by the parent (they apply to its children)
+};
+
+Result<NamespacePlan> plan_namespaces(const oci::Linux& l) {
+    NamespacePlan p;
+    bool join_user = false, new_pid = false;
+    for (size_t i = 0; i < l.namespaces.size(); ++i) {
+        const auto& ns = l.namespaces[i];
+        auto flag = oci::namespace_clone_flag(ns.type);
+        if (!flag) return fail("linux.namespaces[{}].type: unknown namespace type {:?}", i, ns.type);
+        if (ns.path.empty()) {
+            if (*flag == CLONE_NEWUSER) p.new_user = true;
+            else if (*flag == CLONE_NEWCGROUP) p.new_cgroup = true;
+            else if (*flag == CLONE_NEWTIME) p.new_time = true;
+            else if (*flag == CLONE_NEWPID) new_pid = true;
+            else p.unshare_flags |= *flag;
+            if (*flag == CLONE_NEWNET) p.new_net = true;
+            if (*flag == CLONE_NEWPID) p.own_pid = true;
+            continue;
+        }
+        UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) return sys_fail("linux.namespaces[{}].path {}", i, ns.path);
+        if (*flag == CLONE_NEWPID) {
+            p.join_pid = std::move(fd);
+            p.own_pid = false;
+        } else if (*flag == CLONE_NEWTIME) {
+            p.join_time = std::move(fd);
+        } else {
+            NamespaceJoin j{fd.get(), *flag, ns.path};
+            if (*flag == CLONE_NEWUSER) {
+                join_user = true;
+                p.joins.insert(p.joins.begin(), j);
+            } else {
+                p.joins.push_back(j);
+            }
+            p.fds.push_back(std::move(fd));
+        }
+    }
+    if (join_user) {
+        // In a joined user namespace the new namespaces must be made by the child after
+        // setns, so that they belong to it.
+        if (new_pid)
+            return fail("linux.namespaces: a new pid namespace inside a joined user namespace is not supported yet");
+    } else {
+        p.clone_flags = static_cast<uint64_t>(p.unshare_flags) | (p.new_user ? CLONE_NEWUSER : 0) |
+                        (new_pid ? CLONE_NEWPID : 0);
+        p.unshare_flags = 0;
+    }
+    return p;
+}
+
+}  // namespace
+
+Result<int> parse_signal(std::string_view s) {
+    if (s.empty()) return fail("signal must not be empty");
+    if (std::isdigit(static_cast<unsigned char>(s[0]))) {
+        int n = 0;
+        for (char c : s) {
+            if (!std::isdigit(static_cast<unsigned char>(c)) || n > 1000) return fail("invalid signal {:?}", s);
+            n = n * 10 + (c - '0');
+        }
+        if (n <= 0 || n > SIGRTMAX) return fail("invalid signal number {}", n);
+        return n;
+    }
+    std::string name;
+    for (char c : s) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name.rfind("SIG", 0) == 0) name = name.substr(3);
+    static constexpr std::pair<const char*, int> table[] = {
+        {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+        {"ABRT", SIGABRT},   {"IOT", SIGIOT},       {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL},
+        {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
+        {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},   {"STOP", SIGSTOP},
+        {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},   {"URG", SIGURG},     {"XCPU", SIGXCPU},
+        {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},   {"WINCH", SIGWINCH}, {"IO", SIGIO},
+        {"POLL", SIGPOLL},   {"PWR", SIGPWR},       {"SYS", SIGSYS},
+    };
+    for (auto& [n, v] : table)
+        if (name == n) return v;
+    if (name.rfind("RTMIN", 0) == 0 || name.rfind("RTMAX", 0) == 0) {
+        bool min = name[3] == 'I';
+        int off = 0;
+        if (name.size() > 5) {
+            if (name[5] != (min ? '+' : '-')) return fail("unknown signal {:?}", s);
+            off = std::atoi(name.c_str() + 6);
+        }
+        int v = min ? SIGRTMIN + off : SIGRTMAX - off;
+        if (v < SIGRTMIN || v > SIGRTMAX) return fail("unknown signal {:?}", s);
+        return v;
+    }
+    return fail("unknown signal {:?}", s);
+}
+
+std::string StateView::json(bool pretty) const {
+    nlohmann::ordered_json j;
+    j["ociVersion"] = oci::kSpecVersion;
+    j["id"] = rec.id;
+    j["pid"] = status == Status::Stopped ? 0 : rec.pid;
+    j["status"] = to_string(status);
+    j["bundle"] = rec.bundle;
+    j["rootfs"] = rec.rootfs;
+    j["created"] = rec.created;
+    j["owner"] = rec.owner;
+    if (!rec.annotations.empty()) j["annotations"] = rec.annotations;
+    return pretty ? j.dump(2) : j.dump();
+}
+
+Result<pid_t> Runtime::create_impl(const CreateOptions& opts, const sigset_t& restore_mask) {
+    if (auto r = validate_id(opts.id); !r) return std::unexpected(r.error());
+    auto bundle = absolute(opts.bundle.empty() ? "." : opts.bundle);
+    if (!bundle) return std::unexpected(std::move(bundle.error()).context("bundle"));
+    auto loaded = oci::load_spec(*bundle);
+    if (!loaded) return std::unexpected(loaded.error());
+    const oci::Spec& spec = *loaded;
+    if (!spec.process) return fail("{}/config.json: process: required to create a container", *bundle);
+    if (spec.process->terminal && opts.console_socket.empty())
+        return fail("process.terminal is true but no --console-socket was given");
+    if (spec.process->terminal) return fail("process.terminal: terminals are not supported yet");
+    if (spec.linux->seccomp) return fail("linux.seccomp: seccomp filters are not supported yet");
+
+    std::string root_path = spec.root.path.front() == '/' ? spec.root.path : *bundle + "/" + spec.root.path;
+    struct stat st;
+    if (::stat(root_path.c_str(), &st) < 0) return sys_fail("root.path: rootfs {}", root_path);
+    if (!S_ISDIR(st.st_mode)) return fail("root.path: rootfs {} is not a directory", root_path);
+    auto rootfs = absolute(root_path);
+    if (!rootfs) return std::unexpected(std::move(rootfs.error()).context("root.path"));
+    if (!spec.linux->find_namespace("mount")) return fail("linux.namespaces: a mount namespace is required");
+
+    auto ns = plan_namespaces(*spec.linux);
+    if (!ns) return std::unexpected(ns.error());
+    auto cgsys = cgroup::detect();
+    if (!cgsys) return std::unexpected(cgsys.error());
+    if (opts.systemd_cgroup && spec.linux->cgroupsPath.find(':') != std::string::npos)
+        return fail("--systemd-cgroup: systemd is not running on this machine, so the cgroup {:?} cannot be "
+                    "created through it", spec.linux->cgroupsPath);
+    auto cg = cgroup::plan(*cgsys, spec.linux->cgroupsPath, opts.id);
+    if (!cg) return std::unexpected(cg.error());
+
+    // From here on we create things; the guard undoes them unless create succeeds.
+    if (auto r = store_.claim(opts.id); !r) return std::unexpected(r.error());
+    pid_t child = -1;
+    UniqueFd child_pidfd;
+    ScopeGuard undo([&] {
+        if (child_pidfd) {
+            sys::pidfd_send_signal(child_pidfd.get(), SIGKILL);
+            ::waitpid(child, nullptr, 0);
+        }
+        (void)cgroup::destroy(cg->created, cg->dirs);
+        (void)store_.remove(opts.id);
+    });
+    auto lock = store_.lock(opts.id);
+    if (!lock) return std::unexpected(lock.error());
+
+    ContainerRecord rec;
+    rec.id = opts.id;
+    rec.bundle = *bundle;
+    rec.rootfs = *rootfs;
+    rec.annotations = spec.annotations;
+    rec.own_pid_ns = ns->own_pid;
+    rec.cgroup_dirs = cg->dirs;
+
+    if (auto r = cgroup::create(*cg); !r) return std::unexpected(r.error());
+    rec.cgroup_created = cg->created;
+    if (spec.linux->resources)
+        if (auto r = cgroup::apply(*cg, *cgsys, *spec.linux->resources); !r)
+            return std::unexpected(std::move(r.error()).context("linux.resources"));
+
+    std::string fifo = store_.fifo(opts.id);
+    if (::mkfifo(fifo.c_str(), 0622) < 0) return sys_fail("create {}", fifo);
+    UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fifo_fd) return sys_fail("open {}", fifo);
+    auto socks = SyncSocket::make_pair();
+    if (!socks) return std::unexpected(socks.error());
+    auto& [parent_sock, child_sock] = *socks;
+
+    if (ns->join_pid && ::setns(ns->join_pid.get(), CLONE_NEWPID) < 0) return sys_fail("join pid namespace");
+    if (ns->join_time && ::setns(ns->join_time.get(), CLONE_NEWTIME) < 0) return sys_fail("join time namespace");
+
+    InitConfig cfg;
+    cfg.spec = &spec;
+    cfg.rootfs = *rootfs;
+    cfg.no_pivot = opts.no_pivot;
+    cfg.sync_fd = child_sock.fd();
+    cfg.fifo_fd = fifo_fd.get();
+    cfg.new_user_ns = ns->new_user;
+    cfg.joins = ns->joins;
+    cfg.unshare_flags = ns->unshare_flags;
+    cfg.new_cgroup_ns = ns->new_cgroup;
+    cfg.new_net_ns = ns->new_net;
+    cfg.new_time_ns = ns->new_time;
+    cfg.cgroups = &*cgsys;
+    cfg.cgroup = &*cg;
+    cfg.preserve_fds = opts.preserve_fds;
+    cfg.restore_mask = restore_mask;
+    // The state lock is an flock on an open file: a child holding a copy would hold the lock.
+    cfg.close_in_child = {lock->get(), parent_sock.fd()};
+
+    UniqueFd cgroup_fd;
+    clone_args args{};
+    int pidfd = -1;
+    args.flags = ns->clone_flags | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cg->v2_only && !cg->v2_dir.empty()) {
+        // Born in its cgroup: no window in which the child runs outside its limits.
+        cgroup_fd.reset(::open(cg->v2_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (cgroup_fd) {
+            args.flags |= CLONE_INTO_CGROUP;
+            args.cgroup = static_cast<uint64_t>(cgroup_fd.get());
+        }
+    }
+    long r = sys::clone3(args);
+    if (r < 0) return sys_fail("clone the container init");
+    if (r == 0) run_init(cfg);
+    child = static_cast<pid_t>(r);
+    child_pidfd.reset(pidfd);
+    child_sock.close();
+    fifo_fd.reset();
+
+    rec.pid = child;
+    rec.start_time = process_start_time(child);
+    if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
+    if (ns->new_user) {
+        if (auto w = write_id_map(child, "uid_map", spec.linux->uidMappings); !w) return std::unexpected(w.error());
+        if (auto w = write_id_map(child, "gid_map", spec.linux->gidMappings); !w) return std::unexpected(w.error());
+    }
+    if (!(args.flags & CLONE_INTO_CGROUP))
+        if (auto j = cgroup::join(*cg, child); !j) return std::unexpected(j.error());
+    if (auto s = parent_sock.send(SyncType::Go); !s) return std::unexpected(s.error());
+    if (auto m = parent_sock.expect(SyncType::Ready); !m) return std::unexpected(m.error());
+
+    rec.created = now_rfc3339();
+    if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
+    if (!opts.pid_file.empty()) {
+        std::string pf = opts.pid_file;
+        if (pf.front() != '/') {
+            char cwd[PATH_MAX];
+            if (::getcwd(cwd, sizeof cwd)) pf = std::string(cwd) + "/" + pf;
+        }
+        if (auto w = linuxfs::write_file_atomic(pf, std::to_string(child), 0644); !w)
+            return std::unexpected(std::move(w.error()).context("--pid-file"));
+    }
+    undo.dismiss();
+    return child;
+}
+
+Result<void> Runtime::create(const CreateOptions& opts) {
+    sigset_t cur;
+    ::sigprocmask(SIG_SETMASK, nullptr, &cur);
+    auto pid = create_impl(opts, cur);
+    if (!pid) return std::unexpected(pid.error());
+    return {};
+}
+
+Result<void> Runtime::start(const std::string& id) {
+    auto lock = store_.lock(id);
+    if (!lock) return std::unexpected(lock.error());
+    auto rec = store_.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    switch (status_of(store_, *rec)) {
+        case Status::Created: break;
+        case Status::Stopped: return fail("cannot start container {:?}: it has stopped", id);
+        case Status::Creating: return fail("cannot start container {:?}: it is still being created", id);
+        default: return fail("cannot start container {:?}: it is already running", id);
+    }
+    std::string fifo = store_.fifo(id);
+    UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENXIO) return fail("cannot start container {:?}: its init is gone", id);
+        return sys_fail("open {}", fifo);
+    }
+    if (::write(fd.get(), "0", 1) != 1) return sys_fail("write {}", fifo);
+    ::unlink(fifo.c_str());
+    return {};
+}
+
+Result<int> Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
+    // Block the signals we forward (and SIGCHLD) before the child exists, so none is lost.
+    sigset_t all, old;
+    ::sigfillset(&all);
+    for (int s : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGPIPE, SIGTTIN, SIGTTOU})
+        ::sigdelset(&all, s);
+    ::sigprocmask(SIG_BLOCK, &all, &old);
+    ScopeGuard restore([&] { ::sigprocmask(SIG_SETMASK, &old, nullptr); });
+    if (!detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+    auto pid = create_impl(opts, old);
+    if (!pid) return std::unexpected(pid.error());
+    if (auto r = start(opts.id); !r) {
+        (void)remove(opts.id, true);
+        return std::unexpected(r.error());
+    }
+    if (detach) return 0;
+
+    int code = 255;
+    for (bool done = false; !done;) {
+        siginfo_t si;
+        int sig = ::sigwaitinfo(&all, &si);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            ::kill(*pid, sig);
+            continue;
+        }
+        int status;
+        pid_t p;
+        while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
+            if (p != *pid) continue;
+            code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            done = true;
+        }
+    }
+    if (!keep)
+        if (auto r = remove(opts.id, true); !r) return std::unexpected(r.error());
+    return code;
+}
+
+Result<void> Runtime::kill(const std::string& id, int sig, bool all) {
+    auto rec = store_.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    Status st = status_of(store_, *rec);
+    if (st == Status::Stopped || st == Status::Creating) return fail("container {:?} is not running", id);
+    if (all) {
+        kill_cgroup(*rec, sig);
+        return {};
+    }
+    return signal_init(*rec, sig);
+}
+
+Result<void> Runtime::destroy(const ContainerRecord& rec) {
+    auto r = cgroup::destroy(rec.cgroup_created, rec.cgroup_dirs);
+    if (auto s = store_.remove(rec.id); !s) return s;
+    return r;
+}
+
+Result<void> Runtime::remove(const std::string& id, bool force) {
+    auto lock = store_.lock(id, false);
+    if (!lock) return std::unexpected(lock.error());
+    auto rec = store_.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    Status st = status_of(store_, *rec);
+    if ((st == Status::Running || st == Status::Paused) && !force)
+        return fail("cannot delete container {:?} that is not stopped: it is {}", id, to_string(st));
+    if (st != Status::Stopped && rec->pid > 0) {
+        // Created (or a create that died half-way): its init waits at the gate; kill it.
+        if (!rec->own_pid_ns) kill_cgroup(*rec, SIGKILL);
+        (void)signal_init(*rec, SIGKILL);
+        if (st == Status::Paused) thaw(*rec);
+        if (!wait_gone(rec->pid, rec->start_time, 10000))
+            return fail("container {:?}: init (pid {}) did not exit after SIGKILL", id, rec->pid);
+    }
+    if (!rec->own_pid_ns) kill_cgroup(*rec, SIGKILL);
+    return destroy(*rec);
+}
+
+Result<StateView> Runtime::state(const std::string& id) const {
+    auto rec = store_.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    return StateView{*rec, status_of(store_, *rec)};
+}
+
+Result<std::vector<StateView>> Runtime::list() const {
+    std::vector<StateView> out;
+    for (auto& id : store_.ids()) {
+        auto rec = store_.load(id);
+        if (!rec) continue;
+        out.push_back(StateView{*rec, status_of(store_, *rec)});
+    }
+    return out;
+}
+
+}  // namespace brig::runtime

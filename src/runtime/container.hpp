@@ -1,0 +1,63 @@
+// The container lifecycle as a library: create, start, run, kill, delete, state, list.
+// brig-oci is a thin command line over these.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "runtime/state.hpp"
+
+namespace brig::runtime {
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle;           // directory holding config.json; default: cwd
+    std::string pid_file;
+    std::string console_socket;
+    bool no_pivot = false;
+    int preserve_fds = 0;
+    bool systemd_cgroup = false;
+};
+
+// The spec's view of a container (`state`, `list`).
+struct StateView {
+    ContainerRecord rec;
+    Status status = Status::Stopped;
+    std::string json(bool pretty) const;  // runtime-spec state JSON
+};
+
+class Runtime {
+public:
+    explicit Runtime(std::string root) : store_(std::move(root)) {}
+
+    // Create the container and leave its init waiting at the start gate.
+    Result<void> create(const CreateOptions& opts);
+    // Release a created container's init to exec the user process.
+    Result<void> start(const std::string& id);
+    // create + start + wait; returns the exit status (128+signal if killed).
+    // With detach, returns 0 once started.
+    Result<int> run(const CreateOptions& opts, bool detach, bool keep);
+    Result<void> kill(const std::string& id, int sig, bool all);
+    Result<void> remove(const std::string& id, bool force);
+    Result<StateView> state(const std::string& id) const;
+    Result<std::vector<StateView>> list() const;
+
+    const StateStore& store() const { return store_; }
+
+private:
+    // create, keeping the init as our child when `keep_child` (for run); returns its pid.
+    Result<pid_t> create_impl(const CreateOptions& opts, const sigset_t& restore_mask);
+    Result<void> destroy(const ContainerRecord& rec);
+
+    StateStore store_;
+};
+
+// "9", "KILL", "SIGKILL", "kill" -> 9.
+Result<int> parse_signal(std::string_view s);
+
+}  // namespace brig::runtime

@@ -1,0 +1,150 @@
+#include "runtime/init.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "linux/fs.hpp"
+#include "runtime/process_setup.hpp"
+#include "runtime/rootfs.hpp"
+#include "runtime/sync.hpp"
+
+namespace brig::runtime {
+namespace {
+
+// Writes to procfs files of the host's /proc, verified to be a real procfs, before
+// pivot_root: a container cannot redirect them with a fake /proc.
+Result<void> write_proc(const std::string& path, std::string_view value) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return sys_fail("open {}", path);
+    struct statfs sfs;
+    if (::fstatfs(fd.get(), &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) return fail("{} is not on procfs", path);
+    if (::write(fd.get(), value.data(), value.size()) < 0) return sys_fail("write {:?} to {}", value, path);
+    return {};
+}
+
+Result<void> apply_sysctls(const oci::Linux& l) {
+    for (auto& [key, value] : l.sysctl) {
+        std::string path = "/proc/sys/" + key;
+        for (auto& c : path)
+            if (c == '.') c = '/';
+        if (auto r = write_proc(path, value); !r) return std::unexpected(std::move(r.error()).context(fmt::format("linux.sysctl {:?}", key)));
+    }
+    return {};
+}
+
+Result<void> apply_time_offsets(const oci::Linux& l) {
+    if (::unshare(CLONE_NEWTIME) < 0) return sys_fail("unshare time namespace");
+    std::string offsets;
+    for (auto& [clock, off] : l.timeOffsets) offsets += fmt::format("{} {} {}\n", clock, off.secs, off.nanosecs);
+    if (!offsets.empty())
+        if (auto r = write_proc("/proc/self/timens_offsets", offsets); !r) return r;
+    // A new time namespace applies to children; enter it ourselves.
+    UniqueFd fd(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+    if (!fd || ::setns(fd.get(), CLONE_NEWTIME) < 0) return sys_fail("enter time namespace");
+    return {};
+}
+
+Result<void> setup(const InitConfig& cfg, const SyncSocket& sync) {
+    const oci::Spec& spec = *cfg.spec;
+    const oci::Process& proc = *spec.process;
+    const oci::Linux& lnx = *spec.linux;
+
+    // Joined user namespace first: the others are owned by it.
+    size_t next = 0;
+    if (!cfg.joins.empty() && cfg.joins[0].nstype == CLONE_NEWUSER) {
+        if (::setns(cfg.joins[0].fd, CLONE_NEWUSER) < 0) return sys_fail("join user namespace {}", cfg.joins[0].path);
+        next = 1;
+    }
+    // The parent joins our cgroups and writes our id maps, then says Go.
+    if (auto m = sync.expect(SyncType::Go); !m) return std::unexpected(m.error());
+    if (cfg.new_user_ns || next == 1) {
+        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return sys_fail("become root in the user namespace");
+    }
+    for (size_t i = next; i < cfg.joins.size(); ++i)
+        if (::setns(cfg.joins[i].fd, cfg.joins[i].nstype) < 0) return sys_fail("join namespace {}", cfg.joins[i].path);
+    if (cfg.unshare_flags && ::unshare(cfg.unshare_flags) < 0) return sys_fail("unshare namespaces");
+    // The cgroup namespace comes after the parent moved us into the container's cgroup,
+    // so that cgroup becomes the namespace's root.
+    if (cfg.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0) return sys_fail("unshare cgroup namespace");
+    if (cfg.new_time_ns)
+        if (auto r = apply_time_offsets(lnx); !r) return r;
+
+    if (::setsid() < 0) return sys_fail("setsid");
+    if (proc.oomScoreAdj)
+        if (auto r = write_proc("/proc/self/oom_score_adj", std::to_string(*proc.oomScoreAdj)); !r) return r;
+    if (auto r = apply_sysctls(lnx); !r) return r;
+
+    ::umask(0);  // devices and mount points get exactly the modes asked for
+    RootfsContext rctx{spec, cfg.rootfs, cfg.no_pivot, cfg.new_user_ns || next == 1, cfg.new_cgroup_ns,
+                       cfg.new_net_ns, cfg.cgroups, cfg.cgroup};
+    if (auto r = setup_rootfs(rctx); !r) return r;
+
+    if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
+        return sys_fail("set hostname {:?}", spec.hostname);
+    if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
+        return sys_fail("set domainname {:?}", spec.domainname);
+
+    if (auto r = apply_personality(lnx); !r) return r;
+    if (auto r = apply_process_limits(proc); !r) return r;
+    if (::chdir(proc.cwd.c_str()) < 0) return sys_fail("chdir to process.cwd {:?}", proc.cwd);
+    bool setgroups_allowed = true;
+    if (cfg.new_user_ns || next == 1) {
+        auto sg = linuxfs::read_file("/proc/self/setgroups");
+        setgroups_allowed = !sg || sg->rfind("deny", 0) != 0;
+    }
+    if (auto r = switch_user(proc, setgroups_allowed); !r) return r;
+    if (auto r = apply_no_new_privs(proc); !r) return r;
+    return {};
+}
+
+}  // namespace
+
+void run_init(const InitConfig& cfg) {
+    for (int fd : cfg.close_in_child) ::close(fd);
+    SyncSocket sync{UniqueFd(cfg.sync_fd)};
+    // Nobody may open our /proc/<pid>/exe or memory while we run host code in the
+    // container's namespaces; execve resets this for the user's process.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // If the runtime dies during setup, so do we.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+    auto report = [&](const Error& e) {
+        (void)sync.send(SyncType::Error, e.errnum, e.message);
+        ::_exit(1);
+    };
+    if (auto r = setup(cfg, sync); !r) report(r.error());
+    auto exe = find_executable(*cfg.spec->process);
+    if (!exe) report(exe.error());
+    ExecArgs args = make_exec_args(*cfg.spec->process);
+
+    // Only stdio and the preserved fds survive into the container (all ours are CLOEXEC;
+    // this also catches any inherited without it).
+    ::close_range(3 + static_cast<unsigned>(cfg.preserve_fds), ~0U, CLOSE_RANGE_CLOEXEC);
+    for (int fd = 3; fd < 3 + cfg.preserve_fds; ++fd) ::fcntl(fd, F_SETFD, 0);
+
+    // Past this point the runtime exits once it has recorded us: we must outlive it.
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (auto r = sync.send(SyncType::Ready); !r) ::_exit(1);
+    sync.close();
+
+    // The start gate: blocks until `start` writes a byte into exec.fifo.
+    char byte;
+    ssize_t n;
+    do n = ::read(cfg.fifo_fd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(1);
+
+    ::sigprocmask(SIG_SETMASK, &cfg.restore_mask, nullptr);
+    ::execve(exe->c_str(), args.argv.data(), args.envp.data());
+    int e = errno;
+    dprintf(2, "brig-oci: exec %s: %s\n", exe->c_str(), strerror(e));
+    ::_exit(e == ENOENT ? 127 : 126);
+}
+
+}  // namespace brig::runtime

@@ -1,0 +1,155 @@
+#include "runtime/process_setup.hpp"
+
+#include <grp.h>
+#include <linux/ioprio.h>
+#include <sched.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "linux/caps.hpp"
+#include "oci/names.hpp"
+
+namespace brig::runtime {
+namespace {
+
+uint64_t cap_mask(const std::vector<std::string>& names) {
+    uint64_t m = 0;
+    for (auto& n : names)
+        if (auto c = oci::capability_from_name(n); c && *c <= caps::last_cap()) m |= 1ULL << *c;
+    return m;
+}
+
+struct SchedAttr {  // struct sched_attr of sched_setattr(2)
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+}  // namespace
+
+Result<void> apply_process_limits(const oci::Process& p) {
+    for (auto& rl : p.rlimits) {
+        auto res = oci::rlimit_from_name(rl.type);
+        if (!res) return fail("process.rlimits: unknown rlimit {:?}", rl.type);
+        rlimit lim{rl.soft, rl.hard};
+        if (::setrlimit(static_cast<__rlimit_resource>(*res), &lim) < 0) {
+            int e = errno;
+            rlimit cur{};
+            ::getrlimit(static_cast<__rlimit_resource>(*res), &cur);
+            if (e == EPERM && rl.hard > cur.rlim_max)
+                return errno_fail(e, "set {} to soft {} hard {} (the hard limit is {} and cannot be raised without "
+                                     "CAP_SYS_RESOURCE)", rl.type, rl.soft, rl.hard, cur.rlim_max);
+            return errno_fail(e, "set {} to soft {} hard {}", rl.type, rl.soft, rl.hard);
+        }
+    }
+    if (p.ioPriority) {
+        auto cls = oci::ioprio_class_from_name(p.ioPriority->ioClass);
+        if (!cls) return fail("process.ioPriority.class: unknown class {:?}", p.ioPriority->ioClass);
+        if (::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE(*cls, p.ioPriority->priority)) < 0)
+            return sys_fail("set io priority {} {}", p.ioPriority->ioClass, p.ioPriority->priority);
+    }
+    if (p.scheduler) {
+        auto pol = oci::sched_policy_from_name(p.scheduler->policy);
+        if (!pol) return fail("process.scheduler.policy: unknown policy {:?}", p.scheduler->policy);
+        SchedAttr a{};
+        a.size = sizeof a;
+        a.sched_policy = static_cast<uint32_t>(*pol);
+        for (auto& f : p.scheduler->flags)
+            if (auto v = oci::sched_flag_from_name(f)) a.sched_flags |= *v;
+        a.sched_nice = p.scheduler->nice;
+        a.sched_priority = static_cast<uint32_t>(p.scheduler->priority);
+        a.sched_runtime = p.scheduler->runtime;
+        a.sched_deadline = p.scheduler->deadline;
+        a.sched_period = p.scheduler->period;
+        if (::syscall(SYS_sched_setattr, 0, &a, 0) < 0) return sys_fail("set scheduler {}", p.scheduler->policy);
+    }
+    ::umask(p.user.umask.value_or(022));
+    return {};
+}
+
+Result<void> apply_personality(const oci::Linux& l) {
+    if (!l.personality) return {};
+    unsigned long persona = l.personality->domain == "LINUX32" ? PER_LINUX32 : PER_LINUX;
+    if (::personality(persona) < 0) return sys_fail("set personality {}", l.personality->domain);
+    return {};
+}
+
+Result<void> switch_user(const oci::Process& p, bool setgroups_allowed) {
+    const auto& u = p.user;
+    uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
+    if (p.capabilities) {
+        bounding = cap_mask(p.capabilities->bounding);
+        effective = cap_mask(p.capabilities->effective);
+        permitted = cap_mask(p.capabilities->permitted);
+        inheritable = cap_mask(p.capabilities->inheritable);
+        ambient = cap_mask(p.capabilities->ambient);
+    }
+    // The bounding set can only shrink while we still hold CAP_SETPCAP: drop it first.
+    if (auto r = caps::drop_bounding(bounding); !r) return r;
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return sys_fail("prctl(PR_SET_KEEPCAPS)");
+    if (setgroups_allowed) {
+        std::vector<gid_t> groups(u.additionalGids.begin(), u.additionalGids.end());
+        if (::setgroups(groups.size(), groups.data()) < 0) return sys_fail("setgroups");
+    } else if (!u.additionalGids.empty()) {
+        return fail("process.user.additionalGids: cannot set groups in a user namespace with setgroups denied");
+    }
+    if (::setresgid(u.gid, u.gid, u.gid) < 0) return sys_fail("setgid {}", u.gid);
+    if (::setresuid(u.uid, u.uid, u.uid) < 0) return sys_fail("setuid {}", u.uid);
+    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return sys_fail("prctl(PR_SET_KEEPCAPS)");
+    if (auto r = caps::set(effective, permitted, inheritable); !r) return r;
+    // The kernel only lets a capability be ambient if it is also permitted and
+    // inheritable; like runc, the others are left out rather than failing the start.
+    if (auto r = caps::set_ambient(ambient & permitted & inheritable); !r) return r;
+    return {};
+}
+
+Result<void> apply_no_new_privs(const oci::Process& p) {
+    if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return sys_fail("set no_new_privs");
+    return {};
+}
+
+Result<std::string> find_executable(const oci::Process& p) {
+    const std::string& name = p.args.at(0);
+    auto executable = [](const std::string& path) {
+        struct stat st;
+        return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    };
+    if (name.find('/') != std::string::npos) {
+        if (executable(name)) return name;
+        return errno_fail(errno ? errno : EACCES, "exec {:?}", name);
+    }
+    std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (auto& e : p.env)
+        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    size_t i = 0;
+    while (i <= path.size()) {
+        size_t j = path.find(':', i);
+        if (j == std::string::npos) j = path.size();
+        std::string dir = path.substr(i, j - i);
+        std::string cand = (dir.empty() ? "." : dir) + "/" + name;
+        if (executable(cand)) return cand;
+        i = j + 1;
+    }
+    return fail("exec {:?}: executable file not found in $PATH", name);
+}
+
+ExecArgs make_exec_args(const oci::Process& p) {
+    ExecArgs a;
+    a.storage.reserve(p.args.size() + p.env.size());
+    for (auto& s : p.args) a.storage.push_back(s);
+    for (auto& s : p.env) a.storage.push_back(s);
+    for (size_t i = 0; i < p.args.size(); ++i) a.argv.push_back(a.storage[i].data());
+    a.argv.push_back(nullptr);
+    for (size_t i = 0; i < p.env.size(); ++i) a.envp.push_back(a.storage[p.args.size() + i].data());
+    a.envp.push_back(nullptr);
+    return a;
+}
+
+}  // namespace brig::runtime

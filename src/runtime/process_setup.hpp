@@ -1,0 +1,37 @@
+// Applying process.* of the spec to the calling process: used by the container's init
+// (and by exec later) after the namespaces and the root are in place.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "oci/spec.hpp"
+
+namespace brig::runtime {
+
+// rlimits, ioPriority, scheduler, umask (done while still privileged).
+Result<void> apply_process_limits(const oci::Process& p);
+
+// linux.personality.
+Result<void> apply_personality(const oci::Linux& l);
+
+// Supplementary groups, gid, uid and the five capability sets, in the order that keeps
+// the capabilities across the uid change. `setgroups_allowed` is false in a user namespace
+// whose setgroups is denied.
+Result<void> switch_user(const oci::Process& p, bool setgroups_allowed);
+
+// no_new_privs.
+Result<void> apply_no_new_privs(const oci::Process& p);
+
+// Look args[0] up in the process's PATH (as execvp would), inside the current root.
+Result<std::string> find_executable(const oci::Process& p);
+
+// A NULL-terminated argv/envp pair kept alive for execve.
+struct ExecArgs {
+    std::vector<std::string> storage;
+    std::vector<char*> argv, envp;
+};
+ExecArgs make_exec_args(const oci::Process& p);
+
+}  // namespace brig::runtime

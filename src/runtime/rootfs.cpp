@@ -1,0 +1,379 @@
+#include "runtime/rootfs.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "linux/fs.hpp"
+#include "linux/syscalls.hpp"
+#include "oci/names.hpp"
+
+namespace brig::runtime {
+namespace {
+
+using linuxfs::fd_path;
+
+// A spec mount's options, sorted into what each kernel interface needs.
+struct MountPlan {
+    bool bind = false;
+    unsigned long flags = 0;            // MS_* for mount(2)
+    uint64_t attr_set = 0, attr_clr = 0;  // MOUNT_ATTR_* for the top mount (bind mounts)
+    uint64_t rattr_set = 0, rattr_clr = 0;  // MOUNT_ATTR_* for the whole tree (rro, ...)
+    std::vector<unsigned long> propagation;
+    std::string data;  // filesystem options
+};
+
+// MS_* flags that have a MOUNT_ATTR_* twin, for bind mounts (changed with mount_setattr,
+// which leaves flags the kernel locked untouched instead of failing like a remount).
+uint64_t attr_of(unsigned long ms) {
+    uint64_t a = 0;
+    if (ms & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+    if (ms & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+    if (ms & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+    if (ms & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+    if (ms & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
+    if (ms & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
+    if (ms & MS_RELATIME) a |= MOUNT_ATTR_RELATIME;
+    if (ms & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+    if (ms & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
+    return a;
+}
+
+MountPlan plan_mount(const oci::Mount& m) {
+    MountPlan p;
+    p.bind = m.type == "bind";
+    for (auto& o : m.options) {
+        auto info = oci::lookup_mount_option(o);
+        if (!info) {
+            p.data += (p.data.empty() ? "" : ",") + o;
+            continue;
+        }
+        switch (info->kind) {
+            case oci::MountOptionKind::Flag:
+                if (info->clear) p.flags &= ~info->flags;
+                else p.flags |= info->flags;
+                break;
+            case oci::MountOptionKind::Bind:
+                p.bind = true;
+                p.flags |= info->flags;
+                break;
+            case oci::MountOptionKind::Propagation: p.propagation.push_back(info->propagation); break;
+            case oci::MountOptionKind::RecursiveAttr:
+                if (info->clear) p.rattr_clr |= info->flags;
+                else {
+                    p.rattr_set |= info->flags;
+                    if (info->flags & MOUNT_ATTR__ATIME) p.rattr_clr |= MOUNT_ATTR__ATIME;
+                }
+                break;
+            case oci::MountOptionKind::Idmap:
+            case oci::MountOptionKind::Other: break;
+        }
+    }
+    if (p.bind) {
+        // Options that are attributes of the new bind mount.
+        p.attr_set = attr_of(p.flags & ~(MS_BIND | MS_REC));
+        if (p.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME))
+            p.attr_clr |= MOUNT_ATTR__ATIME;
+        for (auto& o : m.options)  // explicit "rw", "suid", ... clear attributes
+            if (auto info = oci::lookup_mount_option(o); info && info->kind == oci::MountOptionKind::Flag && info->clear)
+                p.attr_clr |= attr_of(info->flags);
+    }
+    return p;
+}
+
+Result<void> set_attr(int fd, uint64_t set, uint64_t clr, bool recursive, std::string_view what) {
+    if (!set && !clr) return {};
+    mount_attr attr{};
+    attr.attr_set = set;
+    attr.attr_clr = clr;
+    if (::mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+        return sys_fail("set mount attributes on {}", what);
+    return {};
+}
+
+Result<void> propagate(const std::string& target, unsigned long flags, std::string_view what) {
+    if (::mount(nullptr, target.c_str(), nullptr, flags, nullptr) < 0)
+        return sys_fail("set propagation of {}", what);
+    return {};
+}
+
+bool source_is_dir(const std::string& src) {
+    struct stat st;
+    return ::stat(src.c_str(), &st) < 0 || S_ISDIR(st.st_mode);
+}
+
+// Mount the cgroup hierarchies at `dest` as the container should see them.
+Result<void> mount_cgroups(const RootfsContext& ctx, int root_fd, const oci::Mount& m, const MountPlan& p) {
+    const std::string& dest = m.destination;
+    auto target = linuxfs::mkdir_all_in_root(root_fd, dest);
+    if (!target) return std::unexpected(target.error());
+    unsigned long ro = p.flags & MS_RDONLY;
+    unsigned long common = p.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME);
+    if (!ctx.cgroups || !ctx.cgroup) return fail("mount cgroup on {}: no cgroup was set up", dest);
+
+    if (ctx.cgroups->layout == cgroup::Layout::V2) {
+        if (ctx.new_cgroup_ns) {
+            if (::mount("cgroup2", fd_path(target->get()).c_str(), "cgroup2", common | ro, nullptr) < 0)
+                return sys_fail("mount cgroup2 on {}", dest);
+        } else {
+            if (::mount(ctx.cgroup->v2_dir.c_str(), fd_path(target->get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+                return sys_fail("bind cgroup {} on {}", ctx.cgroup->v2_dir, dest);
+        }
+        auto top = linuxfs::open_in_root(root_fd, dest, O_PATH);
+        if (!top) return std::unexpected(top.error());
+        return set_attr(top->get(), attr_of(common | ro), 0, false, dest);
+    }
+
+    // v1 / hybrid: a tmpfs holding one directory per hierarchy, as runc and crun lay it out.
+    if (::mount("tmpfs", fd_path(target->get()).c_str(), "tmpfs", common & ~MS_RDONLY, "mode=755") < 0)
+        return sys_fail("mount tmpfs for cgroups on {}", dest);
+    auto top = linuxfs::open_in_root(root_fd, dest, O_PATH | O_DIRECTORY);
+    if (!top) return std::unexpected(top.error());
+    for (size_t i = 0; i < ctx.cgroups->hierarchies.size(); ++i) {
+        const auto& h = ctx.cgroups->hierarchies[i];
+        std::string name = h.mountpoint.substr(h.mountpoint.rfind('/') + 1);
+        std::string sub = dest + "/" + name;
+        auto t = linuxfs::mkdir_all_in_root(root_fd, sub);
+        if (!t) return std::unexpected(t.error());
+        std::string tp = fd_path(t->get());
+        int rc;
+        if (ctx.new_cgroup_ns) {
+            std::string opts;
+            for (auto& c : h.controllers) opts += (opts.empty() ? "" : ",") + c;
+            rc = h.v2 ? ::mount("cgroup2", tp.c_str(), "cgroup2", common | ro, nullptr)
+                      : ::mount("cgroup", tp.c_str(), "cgroup", common | ro, opts.c_str());
+        } else {
+            rc = ::mount(ctx.cgroup->dirs[i].c_str(), tp.c_str(), nullptr, MS_BIND, nullptr);
+        }
+        if (rc < 0) return sys_fail("mount cgroup hierarchy {} on {}", name, sub);
+        auto mounted = linuxfs::open_in_root(root_fd, sub, O_PATH);
+        if (!mounted) return std::unexpected(mounted.error());
+        if (auto r = set_attr(mounted->get(), attr_of(common | ro), 0, false, sub); !r) return r;
+    }
+    return set_attr(top->get(), attr_of(common | ro), 0, false, dest);
+}
+
+Result<void> do_mount(const RootfsContext& ctx, int root_fd, const oci::Mount& m) {
+    MountPlan p = plan_mount(m);
+    const std::string& dest = m.destination;
+    if (m.type == "cgroup" || m.type == "cgroup2") return mount_cgroups(ctx, root_fd, m, p);
+
+    auto target = linuxfs::ensure_target_in_root(root_fd, dest, p.bind && !source_is_dir(m.source));
+    if (!target) return std::unexpected(target.error());
+    std::string tpath = fd_path(target->get());
+
+    if (p.bind) {
+        if (::mount(m.source.c_str(), tpath.c_str(), nullptr, MS_BIND | (p.flags & MS_REC), nullptr) < 0)
+            return sys_fail("bind mount {} on {}", m.source, dest);
+    } else {
+        unsigned long flags = p.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+        const char* src = m.source.empty() ? m.type.c_str() : m.source.c_str();
+        int rc = ::mount(src, tpath.c_str(), m.type.c_str(), flags, p.data.empty() ? nullptr : p.data.c_str());
+        if (rc < 0 && errno == EPERM && m.type == "sysfs" && !ctx.new_net_ns) {
+            // sysfs can only be mounted by the owner of the network namespace: in a user
+            // namespace that shares the host's network, bind the host's /sys instead.
+            rc = ::mount("/sys", tpath.c_str(), nullptr, MS_BIND | MS_REC, nullptr);
+            if (rc == 0) p.attr_set = attr_of(flags), p.bind = true;
+        }
+        if (rc < 0) return sys_fail("mount {} ({}) on {}", src, m.type, dest);
+    }
+    // Re-open the target: the fd we mounted onto still names the covered directory.
+    auto mounted = linuxfs::open_in_root(root_fd, dest, O_PATH);
+    if (!mounted) return std::unexpected(mounted.error());
+    if (p.bind)
+        if (auto r = set_attr(mounted->get(), p.attr_set, p.attr_clr, false, dest); !r) return r;
+    if (auto r = set_attr(mounted->get(), p.rattr_set, p.rattr_clr, true, dest); !r) return r;
+    for (unsigned long prop : p.propagation)
+        if (auto r = propagate(fd_path(mounted->get()), prop, dest); !r) return r;
+    return {};
+}
+
+struct DefaultDevice {
+    const char* name;
+    unsigned major, minor;
+};
+constexpr DefaultDevice kDefaultDevices[] = {
+    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+Result<void> make_device(const RootfsContext& ctx, int root_fd, const std::string& path, char type,
+                         unsigned major, unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
+    auto slash = path.rfind('/');
+    auto parent = linuxfs::mkdir_all_in_root(root_fd, path.substr(0, slash));
+    if (!parent) return std::unexpected(parent.error());
+    std::string name = path.substr(slash + 1);
+    mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+    if (ctx.in_user_ns) {
+        // mknod is not allowed in a user namespace: bind the host's node instead.
+        int fd = ::openat(parent->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST) return sys_fail("create {}", path);
+        if (fd >= 0) ::close(fd);
+        auto t = linuxfs::open_in_root(root_fd, path, O_PATH);
+        if (!t) return std::unexpected(t.error());
+        std::string host = "/dev/" + path.substr(5);
+        if (path.rfind("/dev/", 0) != 0) host = path;
+        if (::mount(host.c_str(), fd_path(t->get()).c_str(), nullptr, MS_BIND, nullptr) < 0)
+            return sys_fail("bind device {} on {}", host, path);
+        return {};
+    }
+    if (::mknodat(parent->get(), name.c_str(), kind | (perm & 07777), makedev(major, minor)) < 0) {
+        if (errno != EEXIST) return sys_fail("mknod {}", path);
+        ::unlinkat(parent->get(), name.c_str(), 0);  // replace whatever the image had there
+        if (::mknodat(parent->get(), name.c_str(), kind | (perm & 07777), makedev(major, minor)) < 0)
+            return sys_fail("mknod {}", path);
+    }
+    if (::fchownat(parent->get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return sys_fail("chown {}", path);
+    return {};
+}
+
+Result<void> setup_dev(const RootfsContext& ctx, int root_fd) {
+    for (auto& d : kDefaultDevices)
+        if (auto r = make_device(ctx, root_fd, std::string("/dev/") + d.name, 'c', d.major, d.minor, 0666, 0, 0); !r)
+            return r;
+    auto dev = linuxfs::open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY);
+    if (!dev) return std::unexpected(dev.error());
+    struct Link {
+        const char* target;
+        const char* name;
+    };
+    static constexpr Link links[] = {{"/proc/self/fd", "fd"},   {"/proc/self/fd/0", "stdin"},
+                                     {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                                     {"pts/ptmx", "ptmx"}};
+    for (auto& l : links) {
+        // ptmx: the devpts instance's own ptmx, so ptys are created inside the container.
+        if (std::string_view(l.name) == "ptmx") ::unlinkat(dev->get(), "ptmx", 0);
+        if (::symlinkat(l.target, dev->get(), l.name) < 0 && errno != EEXIST)
+            return sys_fail("symlink /dev/{}", l.name);
+    }
+    if (linuxfs::exists("/proc/kcore"))
+        if (::symlinkat("/proc/kcore", dev->get(), "core") < 0 && errno != EEXIST) return sys_fail("symlink /dev/core");
+    return {};
+}
+
+Result<void> setup_spec_devices(const RootfsContext& ctx, int root_fd) {
+    if (!ctx.spec.linux) return {};
+    for (auto& d : ctx.spec.linux->devices)
+        if (auto r = make_device(ctx, root_fd, d.path, d.type.empty() ? 'c' : d.type[0], static_cast<unsigned>(d.major),
+                                 static_cast<unsigned>(d.minor), d.fileMode.value_or(0666), d.uid.value_or(0),
+                                 d.gid.value_or(0));
+            !r)
+            return r;
+    return {};
+}
+
+// The host's /dev/null, verified to be the null device, for masking files.
+Result<UniqueFd> open_null() {
+    UniqueFd fd(::open("/dev/null", O_PATH | O_CLOEXEC));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) < 0) return sys_fail("open /dev/null");
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) return fail("/dev/null is not the null device");
+    return fd;
+}
+
+Result<void> mask_paths(const RootfsContext& ctx, int root_fd) {
+    if (!ctx.spec.linux || ctx.spec.linux->maskedPaths.empty()) return {};
+    auto null = open_null();
+    if (!null) return std::unexpected(null.error());
+    for (auto& path : ctx.spec.linux->maskedPaths) {
+        auto t = linuxfs::open_in_root(root_fd, path, O_PATH);
+        if (!t) {
+            if (t.error().errnum == ENOENT) continue;
+            return std::unexpected(std::move(t.error()).context("masked path"));
+        }
+        struct stat st;
+        if (::fstat(t->get(), &st) < 0) return sys_fail("stat masked path {}", path);
+        int rc = S_ISDIR(st.st_mode)
+                     ? ::mount("tmpfs", fd_path(t->get()).c_str(), "tmpfs", MS_RDONLY, "size=0k,mode=500")
+                     : ::mount(fd_path(null->get()).c_str(), fd_path(t->get()).c_str(), nullptr, MS_BIND, nullptr);
+        if (rc < 0) return sys_fail("mask {}", path);
+    }
+    return {};
+}
+
+Result<void> readonly_paths(const RootfsContext& ctx, int root_fd) {
+    if (!ctx.spec.linux) return {};
+    for (auto& path : ctx.spec.linux->readonlyPaths) {
+        auto t = linuxfs::open_in_root(root_fd, path, O_PATH);
+        if (!t) {
+            if (t.error().errnum == ENOENT) continue;
+            return std::unexpected(std::move(t.error()).context("readonly path"));
+        }
+        UniqueFd tree(::open_tree(t->get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+        if (!tree) return sys_fail("clone mount of readonly path {}", path);
+        if (auto r = set_attr(tree.get(), MOUNT_ATTR_RDONLY, 0, true, path); !r) return r;
+        if (::move_mount(tree.get(), "", t->get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return sys_fail("mount readonly path {}", path);
+    }
+    return {};
+}
+
+Result<void> enter_root(const RootfsContext& ctx, int root_fd) {
+    if (::fchdir(root_fd) < 0) return sys_fail("chdir to rootfs {}", ctx.rootfs);
+    if (ctx.no_pivot) {
+        if (::mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) return sys_fail("move rootfs {} to /", ctx.rootfs);
+        if (::chroot(".") < 0) return sys_fail("chroot to rootfs {}", ctx.rootfs);
+    } else {
+        // pivot_root(".", ".") stacks the old root on top of the new one; detach it.
+        if (sys::pivot_root(".", ".") < 0) return sys_fail("pivot_root to {}", ctx.rootfs);
+        // Make the old root a slave first so the detach cannot propagate to the host.
+        if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return sys_fail("make old root slave");
+        if (::umount2(".", MNT_DETACH) < 0) return sys_fail("detach old root");
+    }
+    if (::chdir("/") < 0) return sys_fail("chdir /");
+    return {};
+}
+
+}  // namespace
+
+Result<void> setup_rootfs(const RootfsContext& ctx) {
+    const auto& spec = ctx.spec;
+    // Propagation of the whole tree: slave by default, so nothing we mount reaches the host.
+    unsigned long prop = MS_SLAVE | MS_REC;
+    std::optional<unsigned long> after;  // shared/unbindable are applied to the new root after pivot
+    if (spec.linux && !spec.linux->rootfsPropagation.empty()) {
+        auto f = oci::rootfs_propagation_flags(spec.linux->rootfsPropagation);
+        if (!f) return fail("linux.rootfsPropagation: unknown value {:?}", spec.linux->rootfsPropagation);
+        if (*f & (MS_SLAVE | MS_PRIVATE)) prop = *f;
+        else after = *f;
+    }
+    if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0) return sys_fail("set propagation of /");
+
+    if (::mount(ctx.rootfs.c_str(), ctx.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        return sys_fail("bind rootfs {} onto itself", ctx.rootfs);
+    UniqueFd root(::open(ctx.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return sys_fail("open rootfs {}", ctx.rootfs);
+    // The bind must not be shared even if / is, or pivot_root refuses it.
+    if (::mount(nullptr, fd_path(root.get()).c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        return sys_fail("make rootfs {} private", ctx.rootfs);
+
+    bool dev_is_bind = false;
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        if (auto r = do_mount(ctx, root.get(), m); !r) return std::unexpected(std::move(r.error()).context(fmt::format("mounts[{}]", i)));
+        if (m.destination == "/dev" && plan_mount(m).bind) dev_is_bind = true;
+    }
+    if (!dev_is_bind) {
+        if (auto r = setup_dev(ctx, root.get()); !r) return r;
+    }
+    if (auto r = setup_spec_devices(ctx, root.get()); !r) return r;
+    if (spec.process && !spec.process->cwd.empty())
+        if (auto r = linuxfs::mkdir_all_in_root(root.get(), spec.process->cwd); !r)
+            return std::unexpected(std::move(r.error()).context("process.cwd"));
+    if (auto r = mask_paths(ctx, root.get()); !r) return r;
+    if (auto r = readonly_paths(ctx, root.get()); !r) return r;
+    if (spec.root.readonly)
+        if (auto r = set_attr(root.get(), MOUNT_ATTR_RDONLY, 0, false, "/"); !r) return r;
+
+    if (auto r = enter_root(ctx, root.get()); !r) return r;
+    if (after && ::mount(nullptr, "/", nullptr, *after, nullptr) < 0)
+        return sys_fail("set rootfs propagation {}", spec.linux->rootfsPropagation);
+    return {};
+}
+
+}  // namespace brig::runtime

@@ -1,0 +1,28 @@
+// Building the container's file system view inside its new mount namespace: the bundle's
+// rootfs bind-mounted on itself, the spec's mounts, /dev, masked and read-only paths,
+// then pivot_root. Runs in the container's init before any untrusted code.
+#pragma once
+
+#include <string>
+
+#include "cgroup/manager.hpp"
+#include "common/error.hpp"
+#include "oci/spec.hpp"
+
+namespace brig::runtime {
+
+struct RootfsContext {
+    const oci::Spec& spec;
+    std::string rootfs;       // absolute host path
+    bool no_pivot = false;
+    bool in_user_ns = false;  // device nodes are bind-mounted, not made with mknod
+    bool new_cgroup_ns = false;
+    bool new_net_ns = false;
+    const cgroup::System* cgroups = nullptr;
+    const cgroup::Cgroup* cgroup = nullptr;
+};
+
+// Everything up to and including pivot_root (or chroot with --no-pivot).
+Result<void> setup_rootfs(const RootfsContext& ctx);
+
+}  // namespace brig::runtime

@@ -1,0 +1,179 @@
+#include "runtime/state.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "linux/fs.hpp"
+
+namespace brig::runtime {
+
+using nlohmann::json;
+
+const char* to_string(Status s) {
+    switch (s) {
+        case Status::Creating: return "creating";
+        case Status::Created: return "created";
+        case Status::Running: return "running";
+        case Status::Paused: return "paused";
+        case Status::Stopped: return "stopped";
+    }
+    return "unknown";
+}
+
+Result<void> validate_id(std::string_view id) {
+    if (id.empty()) return fail("container id must not be empty");
+    if (id == "." || id == "..") return fail("invalid container id {:?}", id);
+    if (id.size() > 1024) return fail("container id is too long ({} bytes)", id.size());
+    for (char c : id)
+        if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' || c == '.'))
+            return fail("invalid container id {:?}: only letters, digits and _+-. are allowed", id);
+    return {};
+}
+
+Result<void> StateStore::ensure_root() const {
+    // mkdir -p with 0700 on the last component.
+    for (size_t pos = 1; pos != std::string::npos;) {
+        pos = root_.find('/', pos + 1);
+        std::string p = root_.substr(0, pos);
+        if (::mkdir(p.c_str(), pos == std::string::npos ? 0700 : 0755) < 0 && errno != EEXIST)
+            return sys_fail("create state root {}", p);
+    }
+    return {};
+}
+
+Result<void> StateStore::claim(const std::string& id) const {
+    if (auto r = ensure_root(); !r) return r;
+    if (::mkdir(dir(id).c_str(), 0700) < 0) {
+        if (errno == EEXIST) return fail("container with id {:?} already exists", id);
+        return sys_fail("create state directory {}", dir(id));
+    }
+    return {};
+}
+
+Result<void> StateStore::save(const ContainerRecord& r) const {
+    json j = {{"id", r.id},           {"bundle", r.bundle},         {"rootfs", r.rootfs},
+              {"created", r.created}, {"owner", r.owner},           {"pid", r.pid},
+              {"start_time", r.start_time}, {"own_pid_ns", r.own_pid_ns},
+              {"annotations", r.annotations}, {"cgroup_dirs", r.cgroup_dirs},
+              {"cgroup_created", r.cgroup_created}, {"hooks", r.hooks_json}};
+    return linuxfs::write_file_atomic(dir(r.id) + "/state.json", j.dump(), 0600);
+}
+
+Result<ContainerRecord> StateStore::load(const std::string& id) const {
+    if (auto v = validate_id(id); !v) return std::unexpected(v.error());
+    std::string path = dir(id) + "/state.json";
+    auto text = linuxfs::read_file(path);
+    if (!text) {
+        if (text.error().errnum == ENOENT) {
+            if (linuxfs::exists(dir(id))) {
+                ContainerRecord rec;  // a create in progress, or one that crashed
+                rec.id = id;
+                return rec;
+            }
+            return fail("container {:?} does not exist", id);
+        }
+        return std::unexpected(text.error());
+    }
+    try {
+        json j = json::parse(*text);
+        ContainerRecord r;
+        r.id = j.at("id").get<std::string>();
+        r.bundle = j.at("bundle").get<std::string>();
+        r.rootfs = j.at("rootfs").get<std::string>();
+        r.created = j.at("created").get<std::string>();
+        r.owner = j.value("owner", "");
+        r.pid = j.at("pid").get<pid_t>();
+        r.start_time = j.at("start_time").get<uint64_t>();
+        r.own_pid_ns = j.value("own_pid_ns", false);
+        r.annotations = j.value("annotations", std::map<std::string, std::string>{});
+        r.cgroup_dirs = j.value("cgroup_dirs", std::vector<std::string>{});
+        r.cgroup_created = j.value("cgroup_created", std::vector<std::string>{});
+        r.hooks_json = j.value("hooks", "");
+        return r;
+    } catch (const std::exception& e) {
+        return fail("{}: corrupt state file: {}", path, e.what());
+    }
+}
+
+Result<void> StateStore::remove(const std::string& id) const { return linuxfs::remove_all(dir(id)); }
+
+std::vector<std::string> StateStore::ids() const {
+    std::vector<std::string> out;
+    DIR* d = ::opendir(root_.c_str());
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n == "." || n == ".." || !validate_id(n)) continue;
+        if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) out.push_back(n);
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Result<UniqueFd> StateStore::lock(const std::string& id, bool wait) const {
+    UniqueFd fd(::open(dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return fail("container {:?} does not exist", id);
+        return sys_fail("open state directory {}", dir(id));
+    }
+    if (::flock(fd.get(), LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+        if (errno == EWOULDBLOCK) return fail("container {:?} is busy (another operation holds its lock)", id);
+        return sys_fail("lock state directory {}", dir(id));
+    }
+    return fd;
+}
+
+uint64_t process_start_time(pid_t pid) {
+    if (pid <= 0) return 0;
+    auto s = linuxfs::read_file(fmt::format("/proc/{}/stat", pid));
+    if (!s) return 0;
+    // comm may contain spaces and parens: fields resume after the last ')'.
+    auto close = s->rfind(')');
+    if (close == std::string::npos || close + 2 >= s->size()) return 0;
+    const char* p = s->c_str() + close + 2;
+    char state = *p;
+    if (state == 'Z' || state == 'X') return 0;
+    // field 3 is state; start time is field 22 -> skip 19 more fields.
+    for (int field = 3; field < 22; ++field) {
+        p = strchr(p, ' ');
+        if (!p) return 0;
+        ++p;
+    }
+    return strtoull(p, nullptr, 10);
+}
+
+Status status_of(const StateStore& store, const ContainerRecord& rec) {
+    if (rec.pid == 0) return rec.created.empty() ? Status::Creating : Status::Stopped;
+    uint64_t st = process_start_time(rec.pid);
+    if (st == 0 || st != rec.start_time) return Status::Stopped;
+    if (rec.created.empty()) return Status::Creating;  // init cloned, not yet Ready
+    if (linuxfs::exists(store.fifo(rec.id))) return Status::Created;
+    for (auto& d : rec.cgroup_dirs) {
+        if (d.find("/freezer/") != std::string::npos) {
+            auto f = linuxfs::read_file(d + "/freezer.state");
+            if (f && f->starts_with("FROZEN")) return Status::Paused;
+        } else if (auto f = linuxfs::read_file(d + "/cgroup.freeze"); f && f->starts_with("1")) {
+            return Status::Paused;
+        }
+    }
+    return Status::Running;
+}
+
+std::string now_rfc3339() {
+    timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    tm t;
+    ::gmtime_r(&ts.tv_sec, &t);
+    char buf[64];
+    ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+    return fmt::format("{}.{:09}Z", buf, ts.tv_nsec);
+}
+
+}  // namespace brig::runtime

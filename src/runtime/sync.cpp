@@ -1,0 +1,95 @@
+#include "runtime/sync.hpp"
+
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace brig::runtime {
+namespace {
+
+struct Header {
+    uint32_t type;
+    int32_t errnum;
+};
+constexpr size_t kMaxText = 4096;
+
+}  // namespace
+
+Result<std::pair<SyncSocket, SyncSocket>> SyncSocket::make_pair() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) return sys_fail("socketpair");
+    return std::pair{SyncSocket(UniqueFd(fds[0])), SyncSocket(UniqueFd(fds[1]))};
+}
+
+Result<void> SyncSocket::send(SyncType type, int32_t errnum, std::string_view text, int pass_fd) const {
+    if (text.size() > kMaxText) text = text.substr(0, kMaxText);
+    char buf[sizeof(Header) + kMaxText];
+    Header h{static_cast<uint32_t>(type), errnum};
+    std::memcpy(buf, &h, sizeof h);
+    std::memcpy(buf + sizeof h, text.data(), text.size());
+    iovec iov{buf, sizeof h + text.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
+    if (pass_fd >= 0) {
+        std::memset(ctrl, 0, sizeof ctrl);
+        msg.msg_control = ctrl;
+        msg.msg_controllen = sizeof ctrl;
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+    }
+    ssize_t n;
+    do n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return sys_fail("send sync message");
+    return {};
+}
+
+Result<SyncMsg> SyncSocket::recv(UniqueFd* fd_out) const {
+    char buf[sizeof(Header) + kMaxText + 1];
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    ssize_t n;
+    do n = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return sys_fail("receive sync message");
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            if (fd_out) fd_out->reset(fd);
+            else ::close(fd);
+        }
+    }
+    if (n == 0) return fail("container init exited before it reported (no message)");
+    if (static_cast<size_t>(n) < sizeof(Header) || static_cast<size_t>(n) > sizeof(Header) + kMaxText ||
+        (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+        return fail("malformed sync message ({} bytes)", n);
+    Header h;
+    std::memcpy(&h, buf, sizeof h);
+    if (h.type < static_cast<uint32_t>(SyncType::Go) || h.type > static_cast<uint32_t>(SyncType::Pid))
+        return fail("unknown sync message type {}", h.type);
+    return SyncMsg{static_cast<SyncType>(h.type), h.errnum,
+                   std::string(buf + sizeof h, static_cast<size_t>(n) - sizeof h)};
+}
+
+Result<SyncMsg> SyncSocket::expect(SyncType type, UniqueFd* fd_out) const {
+    auto m = recv(fd_out);
+    if (!m) return m;
+    if (m->type == SyncType::Error) return std::unexpected(Error{m->errnum, std::move(m->text)});
+    if (m->type != type)
+        return fail("unexpected sync message type {} (wanted {})", static_cast<uint32_t>(m->type),
+                    static_cast<uint32_t>(type));
+    return m;
+}
+
+}  // namespace brig::runtime

@@ -1,0 +1,48 @@
+// The parent/child protocol: small typed messages over a SOCK_SEQPACKET socketpair.
+// Every message is bounds-checked on receipt; a short, oversized or unknown message is an
+// error, never undefined behaviour. Errors from the child travel with errno and text, so
+// the user sees the real cause instead of "EOF".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/fd.hpp"
+
+namespace brig::runtime {
+
+enum class SyncType : uint32_t {
+    Go = 1,        // parent -> child: cgroups joined and id maps written, carry on
+    Ready = 2,     // child -> parent: set up, waiting at the start gate
+    Error = 3,     // child -> parent: setup failed (errnum + text)
+    ConsoleFd = 4, // child -> parent: pty master attached as SCM_RIGHTS
+    Pid = 5,       // child -> parent: pid of the real init (text holds it), when it had to fork
+};
+
+struct SyncMsg {
+    SyncType type{};
+    int32_t errnum = 0;
+    std::string text;
+};
+
+class SyncSocket {
+public:
+    static Result<std::pair<SyncSocket, SyncSocket>> make_pair();
+    SyncSocket() = default;
+    explicit SyncSocket(UniqueFd fd) : fd_(std::move(fd)) {}
+
+    Result<void> send(SyncType type, int32_t errnum = 0, std::string_view text = {}, int pass_fd = -1) const;
+    // Receives one message; an fd passed with it lands in *fd_out (if non-null).
+    Result<SyncMsg> recv(UniqueFd* fd_out = nullptr) const;
+    // Receive and require a given type; an Error message becomes an Error value.
+    Result<SyncMsg> expect(SyncType type, UniqueFd* fd_out = nullptr) const;
+
+    int fd() const { return fd_.get(); }
+    void close() { fd_.reset(); }
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace brig::runtime
