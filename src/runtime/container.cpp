@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "linux/fs.hpp"
 #include "linux/syscalls.hpp"
 #include "oci/names.hpp"
+#include "runtime/console.hpp"
 #include "runtime/init.hpp"
 #include "runtime/sync.hpp"
 
@@ -186,7 +188,8 @@ std::string StateView::json(bool pretty) const {
     return pretty ? j.dump(2) : j.dump();
 }
 
-Result<pid_t> Runtime::create_impl(const CreateOptions& opts, const sigset_t& restore_mask) {
+Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const sigset_t& restore_mask,
+                                              bool foreground) {
     if (auto r = validate_id(opts.id); !r) return std::unexpected(r.error());
     auto bundle = absolute(opts.bundle.empty() ? "." : opts.bundle);
     if (!bundle) return std::unexpected(std::move(bundle.error()).context("bundle"));
@@ -194,9 +197,8 @@ Result<pid_t> Runtime::create_impl(const CreateOptions& opts, const sigset_t& re
     if (!loaded) return std::unexpected(loaded.error());
     const oci::Spec& spec = *loaded;
     if (!spec.process) return fail("{}/config.json: process: required to create a container", *bundle);
-    if (spec.process->terminal && opts.console_socket.empty())
-        return fail("process.terminal is true but no --console-socket was given");
-    if (spec.process->terminal) return fail("process.terminal: terminals are not supported yet");
+    if (spec.process->terminal && opts.console_socket.empty() && !foreground)
+        return fail("process.terminal is true: a detached container needs --console-socket to hand the terminal to");
     if (spec.linux->seccomp) return fail("linux.seccomp: seccomp filters are not supported yet");
 
     std::string root_path = spec.root.path.front() == '/' ? spec.root.path : *bundle + "/" + spec.root.path;
@@ -308,6 +310,17 @@ Result<pid_t> Runtime::create_impl(const CreateOptions& opts, const sigset_t& re
     if (!(args.flags & CLONE_INTO_CGROUP))
         if (auto j = cgroup::join(*cg, child); !j) return std::unexpected(j.error());
     if (auto s = parent_sock.send(SyncType::Go); !s) return std::unexpected(s.error());
+    Created out;
+    if (spec.process->terminal) {
+        UniqueFd master;
+        if (auto m = parent_sock.expect(SyncType::ConsoleFd, &master); !m) return std::unexpected(m.error());
+        if (!master) return fail("container init sent no terminal");
+        if (!opts.console_socket.empty()) {
+            if (auto s = send_console(opts.console_socket, master.get()); !s) return std::unexpected(s.error());
+        } else {
+            out.console = std::move(master);
+        }
+    }
     if (auto m = parent_sock.expect(SyncType::Ready); !m) return std::unexpected(m.error());
 
     rec.created = now_rfc3339();
@@ -322,14 +335,15 @@ Result<pid_t> Runtime::create_impl(const CreateOptions& opts, const sigset_t& re
             return std::unexpected(std::move(w.error()).context("--pid-file"));
     }
     undo.dismiss();
-    return child;
+    out.pid = child;
+    return out;
 }
 
 Result<void> Runtime::create(const CreateOptions& opts) {
     sigset_t cur;
     ::sigprocmask(SIG_SETMASK, nullptr, &cur);
-    auto pid = create_impl(opts, cur);
-    if (!pid) return std::unexpected(pid.error());
+    auto c = create_impl(opts, cur, false);
+    if (!c) return std::unexpected(c.error());
     return {};
 }
 
@@ -365,31 +379,34 @@ Result<int> Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
     ScopeGuard restore([&] { ::sigprocmask(SIG_SETMASK, &old, nullptr); });
     if (!detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
-    auto pid = create_impl(opts, old);
-    if (!pid) return std::unexpected(pid.error());
+    auto c = create_impl(opts, old, !detach);
+    if (!c) return std::unexpected(c.error());
     if (auto r = start(opts.id); !r) {
         (void)remove(opts.id, true);
         return std::unexpected(r.error());
     }
     if (detach) return 0;
 
-    int code = 255;
-    for (bool done = false; !done;) {
-        siginfo_t si;
-        int sig = ::sigwaitinfo(&all, &si);
-        if (sig < 0) continue;
-        if (sig != SIGCHLD) {
-            ::kill(*pid, sig);
-            continue;
-        }
-        int status;
-        pid_t p;
-        while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
-            if (p != *pid) continue;
-            code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            done = true;
+    UniqueFd sigfd(::signalfd(-1, &all, SFD_CLOEXEC));
+    if (!sigfd) return sys_fail("signalfd");
+    int status = 0;
+    if (c->console) {
+        if (auto r = proxy_console(c->console.get(), sigfd.get(), c->pid, &status); !r) return std::unexpected(r.error());
+    } else {
+        for (bool done = false; !done;) {
+            signalfd_siginfo si;
+            if (::read(sigfd.get(), &si, sizeof si) != sizeof si) continue;
+            if (si.ssi_signo != SIGCHLD) {
+                ::kill(c->pid, static_cast<int>(si.ssi_signo));  // forward to the container
+                continue;
+            }
+            int st;
+            pid_t p;
+            while ((p = ::waitpid(-1, &st, WNOHANG)) > 0)  // we are the subreaper: reap all
+                if (p == c->pid) status = st, done = true;
         }
     }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (!keep)
         if (auto r = remove(opts.id, true); !r) return std::unexpected(r.error());
     return code;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/fd.hpp"
 #include "runtime/state.hpp"
 
 namespace brig::runtime {
@@ -51,7 +52,11 @@ public:
 
 private:
     // create, keeping the init as our child when `keep_child` (for run); returns its pid.
-    Result<pid_t> create_impl(const CreateOptions& opts, const sigset_t& restore_mask);
+    struct Created {
+        pid_t pid = -1;
+        UniqueFd console;  // pty master, when the process has a terminal and no --console-socket
+    };
+    Result<Created> create_impl(const CreateOptions& opts, const sigset_t& restore_mask, bool foreground);
     Result<void> destroy(const ContainerRecord& rec);
 
     StateStore store_;

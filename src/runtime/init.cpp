@@ -10,6 +10,7 @@
 #include <linux/magic.h>
 
 #include "linux/fs.hpp"
+#include "runtime/console.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
@@ -90,6 +91,11 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync) {
     if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
         return sys_fail("set domainname {:?}", spec.domainname);
 
+    if (proc.terminal) {
+        auto master = setup_container_console(proc);
+        if (!master) return std::unexpected(master.error());
+        if (auto r = sync.send(SyncType::ConsoleFd, 0, {}, master->get()); !r) return r;
+    }
     if (auto r = apply_personality(lnx); !r) return r;
     if (auto r = apply_process_limits(proc); !r) return r;
     if (::chdir(proc.cwd.c_str()) < 0) return sys_fail("chdir to process.cwd {:?}", proc.cwd);

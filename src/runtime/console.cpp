@@ -1,0 +1,146 @@
+#include "runtime/console.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "linux/fs.hpp"
+
+namespace brig::runtime {
+
+Result<UniqueFd> setup_container_console(const oci::Process& p) {
+    UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!master) return sys_fail("open /dev/ptmx in the container");
+    if (::unlockpt(master.get()) < 0) return sys_fail("unlockpt");
+    // TIOCGPTPEER opens the slave from the master itself: no path the container could swap.
+    UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
+    if (!slave) return sys_fail("open the pty slave");
+    if (p.consoleSize) {
+        winsize ws{};
+        ws.ws_row = static_cast<unsigned short>(p.consoleSize->height);
+        ws.ws_col = static_cast<unsigned short>(p.consoleSize->width);
+        if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) return sys_fail("set console size");
+    }
+    if (::fchown(slave.get(), p.user.uid, p.user.gid) < 0) return sys_fail("chown the pty slave");
+    // /dev/console is bound from the slave fd, not from a path.
+    int c = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (c < 0 && errno != EEXIST) return sys_fail("create /dev/console");
+    if (c >= 0) ::close(c);
+    if (::mount(linuxfs::fd_path(slave.get()).c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+        return sys_fail("bind the pty onto /dev/console");
+    if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) return sys_fail("make the pty the controlling terminal");
+    for (int fd = 0; fd < 3; ++fd)
+        if (::dup2(slave.get(), fd) < 0) return sys_fail("dup the pty onto fd {}", fd);
+    return master;
+}
+
+Result<void> send_console(const std::string& socket_path, int master) {
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) return sys_fail("console socket");
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_path.size() >= sizeof addr.sun_path) return fail("--console-socket {}: path too long", socket_path);
+    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return sys_fail("connect to --console-socket {}", socket_path);
+    // The payload names the terminal, as runc does; the fd rides along as SCM_RIGHTS.
+    char name[] = "/dev/ptmx";
+    iovec iov{name, sizeof name - 1};
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cm), &master, sizeof master);
+    if (::sendmsg(sock.get(), &msg, MSG_NOSIGNAL) < 0) return sys_fail("send the pty to --console-socket {}", socket_path);
+    return {};
+}
+
+namespace {
+
+bool copy(int from, int to) {
+    char buf[8192];
+    ssize_t n = ::read(from, buf, sizeof buf);
+    if (n <= 0) return n < 0 && (errno == EINTR || errno == EAGAIN);
+    for (ssize_t off = 0; off < n;) {
+        ssize_t w = ::write(to, buf + off, static_cast<size_t>(n - off));
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        off += w;
+    }
+    return true;
+}
+
+void resize_from(int tty, int master) {
+    winsize ws;
+    if (::ioctl(tty, TIOCGWINSZ, &ws) == 0) ::ioctl(master, TIOCSWINSZ, &ws);
+}
+
+}  // namespace
+
+Result<void> proxy_console(int master, int signal_fd, pid_t pid, int* status) {
+    termios saved{};
+    bool raw = ::isatty(0) && ::tcgetattr(0, &saved) == 0;
+    if (raw) {
+        termios t = saved;
+        ::cfmakeraw(&t);
+        ::tcsetattr(0, TCSANOW, &t);
+        resize_from(0, master);
+    }
+    bool stdin_open = true, master_open = true, exited = false;
+    while (!exited || master_open) {
+        pollfd fds[3] = {{signal_fd, POLLIN, 0}, {master, master_open ? short(POLLIN) : short(0), 0},
+                         {0, stdin_open ? short(POLLIN) : short(0), 0}};
+        // Once init is gone, drain what is left on the master, then stop.
+        if (::poll(fds, 3, exited ? 100 : -1) <= 0) {
+            if (exited) break;
+            continue;
+        }
+        if (fds[0].revents & POLLIN) {
+            signalfd_siginfo si;
+            if (::read(signal_fd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGCHLD) {
+                    int st;
+                    pid_t p;
+                    while ((p = ::waitpid(-1, &st, WNOHANG)) > 0)
+                        if (p == pid) *status = st, exited = true;
+                } else if (si.ssi_signo == SIGWINCH) {
+                    if (raw) resize_from(0, master);
+                } else {
+                    ::kill(pid, static_cast<int>(si.ssi_signo));
+                }
+            }
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) master_open = copy(master, 1);
+        if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+            stdin_open = copy(0, master);
+            if (!stdin_open) {
+                char eof = 4;  // forward end of input as the terminal's EOF character
+                (void)!::write(master, &eof, 1);
+            }
+        }
+    }
+    if (raw) ::tcsetattr(0, TCSANOW, &saved);
+    return {};
+}
+
+}  // namespace brig::runtime
