@@ -18,9 +18,11 @@
 #include "common/scope.hpp"
 #include "linux/fs.hpp"
 #include "linux/syscalls.hpp"
+#include "linux/userns.hpp"
 #include "oci/names.hpp"
 #include "runtime/console.hpp"
 #include "runtime/init.hpp"
+#include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
 
 namespace brig::runtime {
@@ -66,14 +68,6 @@ void thaw(const ContainerRecord& rec) {
         if (d.find("/freezer/") != std::string::npos) (void)linuxfs::write_file(d + "/freezer.state", "THAWED");
         else if (linuxfs::exists(d + "/cgroup.freeze")) (void)linuxfs::write_file(d + "/cgroup.freeze", "0");
     }
-}
-
-Result<void> write_id_map(pid_t pid, const char* file, const std::vector<oci::IdMapping>& maps) {
-    std::string text;
-    for (auto& m : maps) text += fmt::format("{} {} {}\n", m.containerID, m.hostID, m.size);
-    if (auto r = linuxfs::write_file(fmt::format("/proc/{}/{}", pid, file), text); !r)
-        return std::unexpected(std::move(r.error()).context(fmt::format("write {}", file)));
-    return {};
 }
 
 struct NamespacePlan {
@@ -304,9 +298,16 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     rec.start_time = process_start_time(child);
     if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
     if (ns->new_user) {
-        if (auto w = write_id_map(child, "uid_map", spec.linux->uidMappings); !w) return std::unexpected(w.error());
-        if (auto w = write_id_map(child, "gid_map", spec.linux->gidMappings); !w) return std::unexpected(w.error());
+        if (auto w = userns::write_maps(child, spec.linux->uidMappings, spec.linux->gidMappings); !w)
+            return std::unexpected(w.error());
     }
+    // Id-mapped mounts need privileges over the file system's own user namespace, which
+    // the init in its new namespace lacks: the runtime makes them and hands them over.
+    auto idmapped = prepare_idmapped_mounts(spec, child, ns->new_user);
+    if (!idmapped) return std::unexpected(idmapped.error());
+    for (auto& [index, fd] : *idmapped)
+        if (auto s = parent_sock.send(SyncType::MountFd, 0, std::to_string(index), fd.get()); !s)
+            return std::unexpected(s.error());
     if (!(args.flags & CLONE_INTO_CGROUP))
         if (auto j = cgroup::join(*cg, child); !j) return std::unexpected(j.error());
     if (auto s = parent_sock.send(SyncType::Go); !s) return std::unexpected(s.error());

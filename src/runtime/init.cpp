@@ -9,6 +9,9 @@
 
 #include <linux/magic.h>
 
+#include <cstdlib>
+#include <map>
+
 #include "linux/fs.hpp"
 #include "runtime/console.hpp"
 #include "runtime/process_setup.hpp"
@@ -62,8 +65,19 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync) {
         if (::setns(cfg.joins[0].fd, CLONE_NEWUSER) < 0) return sys_fail("join user namespace {}", cfg.joins[0].path);
         next = 1;
     }
-    // The parent joins our cgroups and writes our id maps, then says Go.
-    if (auto m = sync.expect(SyncType::Go); !m) return std::unexpected(m.error());
+    // The parent joins our cgroups, writes our id maps and hands over id-mapped mounts,
+    // then says Go.
+    std::map<size_t, UniqueFd> premade;
+    for (;;) {
+        UniqueFd fd;
+        auto m = sync.recv(&fd);
+        if (!m) return std::unexpected(m.error());
+        if (m->type == SyncType::Go) break;
+        if (m->type != SyncType::MountFd || !fd) return fail("unexpected sync message {}", static_cast<int>(m->type));
+        size_t index = std::strtoul(m->text.c_str(), nullptr, 10);
+        if (index >= spec.mounts.size()) return fail("sync: mount index {} out of range", m->text);
+        premade[index] = std::move(fd);
+    }
     if (cfg.new_user_ns || next == 1) {
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return sys_fail("become root in the user namespace");
     }
@@ -83,7 +97,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync) {
 
     ::umask(0);  // devices and mount points get exactly the modes asked for
     RootfsContext rctx{spec, cfg.rootfs, cfg.no_pivot, cfg.new_user_ns || next == 1, cfg.new_cgroup_ns,
-                       cfg.new_net_ns, cfg.cgroups, cfg.cgroup};
+                       cfg.new_net_ns, cfg.cgroups, cfg.cgroup, &premade};
     if (auto r = setup_rootfs(rctx); !r) return r;
 
     if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)

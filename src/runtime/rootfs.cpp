@@ -11,6 +11,7 @@
 
 #include "linux/fs.hpp"
 #include "linux/syscalls.hpp"
+#include "linux/userns.hpp"
 #include "oci/names.hpp"
 
 namespace brig::runtime {
@@ -158,7 +159,7 @@ Result<void> mount_cgroups(const RootfsContext& ctx, int root_fd, const oci::Mou
     return set_attr(top->get(), attr_of(common | ro), 0, false, dest);
 }
 
-Result<void> do_mount(const RootfsContext& ctx, int root_fd, const oci::Mount& m) {
+Result<void> do_mount(const RootfsContext& ctx, int root_fd, const oci::Mount& m, int premade) {
     MountPlan p = plan_mount(m);
     const std::string& dest = m.destination;
     if (m.type == "cgroup" || m.type == "cgroup2") return mount_cgroups(ctx, root_fd, m, p);
@@ -167,7 +168,10 @@ Result<void> do_mount(const RootfsContext& ctx, int root_fd, const oci::Mount& m
     if (!target) return std::unexpected(target.error());
     std::string tpath = fd_path(target->get());
 
-    if (p.bind) {
+    if (premade >= 0) {
+        if (::move_mount(premade, "", target->get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return sys_fail("attach id-mapped mount of {} on {}", m.source, dest);
+    } else if (p.bind) {
         if (::mount(m.source.c_str(), tpath.c_str(), nullptr, MS_BIND | (p.flags & MS_REC), nullptr) < 0)
             return sys_fail("bind mount {} on {}", m.source, dest);
     } else {
@@ -331,6 +335,44 @@ Result<void> enter_root(const RootfsContext& ctx, int root_fd) {
 
 }  // namespace
 
+Result<std::vector<std::pair<size_t, UniqueFd>>> prepare_idmapped_mounts(const oci::Spec& spec, pid_t init,
+                                                                         bool new_user_ns) {
+    std::vector<std::pair<size_t, UniqueFd>> out;
+    UniqueFd init_userns;
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        bool idmap = false, recursive = false;
+        for (auto& o : m.options)
+            if (auto info = oci::lookup_mount_option(o); info && info->kind == oci::MountOptionKind::Idmap)
+                idmap = true, recursive = recursive || info->recursive;
+        if (!idmap && m.uidMappings.empty()) continue;
+        std::string where = fmt::format("mounts[{}] ({})", i, m.destination);
+        if (!plan_mount(m).bind) return fail("{}: id-mapped mounts are only supported for bind mounts", where);
+        UniqueFd userns_fd;
+        if (!m.uidMappings.empty()) {
+            auto ns = userns::make(m.uidMappings, m.gidMappings);
+            if (!ns) return std::unexpected(std::move(ns.error()).context(where));
+            userns_fd = std::move(*ns);
+        } else {
+            if (!new_user_ns) return fail("{}: idmap without uidMappings needs a new user namespace", where);
+            if (!init_userns) init_userns.reset(::open(fmt::format("/proc/{}/ns/user", init).c_str(), O_RDONLY | O_CLOEXEC));
+            if (!init_userns) return sys_fail("{}: open the container's user namespace", where);
+            userns_fd.reset(::dup(init_userns.get()));
+        }
+        bool rbind = (plan_mount(m).flags & MS_REC) != 0;
+        UniqueFd tree(::open_tree(AT_FDCWD, m.source.c_str(),
+                                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind || recursive ? AT_RECURSIVE : 0)));
+        if (!tree) return sys_fail("{}: clone {}", where, m.source);
+        mount_attr attr{};
+        attr.attr_set = MOUNT_ATTR_IDMAP;
+        attr.userns_fd = static_cast<uint64_t>(userns_fd.get());
+        if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+            return sys_fail("{}: id-map {}", where, m.source);
+        out.emplace_back(i, std::move(tree));
+    }
+    return out;
+}
+
 Result<void> setup_rootfs(const RootfsContext& ctx) {
     const auto& spec = ctx.spec;
     // Propagation of the whole tree: slave by default, so nothing we mount reaches the host.
@@ -355,7 +397,10 @@ Result<void> setup_rootfs(const RootfsContext& ctx) {
     bool dev_is_bind = false;
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const auto& m = spec.mounts[i];
-        if (auto r = do_mount(ctx, root.get(), m); !r) return std::unexpected(std::move(r.error()).context(fmt::format("mounts[{}]", i)));
+        int premade = -1;
+        if (ctx.premade)
+            if (auto it = ctx.premade->find(i); it != ctx.premade->end()) premade = it->second.get();
+        if (auto r = do_mount(ctx, root.get(), m, premade); !r) return std::unexpected(std::move(r.error()).context(fmt::format("mounts[{}]", i)));
         if (m.destination == "/dev" && plan_mount(m).bind) dev_is_bind = true;
     }
     if (!dev_is_bind) {

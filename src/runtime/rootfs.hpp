@@ -3,10 +3,14 @@
 // then pivot_root. Runs in the container's init before any untrusted code.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cgroup/manager.hpp"
 #include "common/error.hpp"
+#include "common/fd.hpp"
 #include "oci/spec.hpp"
 
 namespace brig::runtime {
@@ -20,7 +24,13 @@ struct RootfsContext {
     bool new_net_ns = false;
     const cgroup::System* cgroups = nullptr;
     const cgroup::Cgroup* cgroup = nullptr;
+    std::map<size_t, UniqueFd>* premade = nullptr;  // mounts[i] -> detached mount made by the runtime
 };
+
+// In the runtime, after the init's user namespace exists: detached id-mapped mounts for
+// every mount with idmap/ridmap or its own uid/gid mappings, keyed by mounts[] index.
+Result<std::vector<std::pair<size_t, UniqueFd>>> prepare_idmapped_mounts(const oci::Spec& spec, pid_t init,
+                                                                         bool new_user_ns);
 
 // Everything up to and including pivot_root (or chroot with --no-pivot).
 Result<void> setup_rootfs(const RootfsContext& ctx);

@@ -18,6 +18,7 @@ enum class SyncType : uint32_t {
     Error = 3,     // child -> parent: setup failed (errnum + text)
     ConsoleFd = 4, // child -> parent: pty master attached as SCM_RIGHTS
     Pid = 5,       // child -> parent: pid of the real init (text holds it), when it had to fork
+    MountFd = 6,   // parent -> child: a detached (id-mapped) mount for mounts[text] as SCM_RIGHTS
 };
 
 struct SyncMsg {

@@ -1,0 +1,228 @@
+// Runtime-spec features beyond the basics: id-mapped mounts, terminals over
+// --console-socket, time namespaces, sysctls, --no-pivot, rootfs propagation, personality.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <gmock/gmock.h>
+
+#include "harness.hpp"
+
+namespace brig::it {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SpecExtrasTest : public RuntimeTest {};
+
+void add_user_namespace(Container& c, uint32_t host) {
+    c.config()["linux"]["namespaces"].push_back({{"type", "user"}});
+    c.config()["linux"]["uidMappings"] = json::array({{{"containerID", 0}, {"hostID", host}, {"size", 65536}}});
+    c.config()["linux"]["gidMappings"] = json::array({{{"containerID", 0}, {"hostID", host}, {"size", 65536}}});
+}
+
+TEST_F(SpecExtrasTest, IdmappedBindMountShowsHostRootAsContainerRoot) {
+    Container c;
+    add_user_namespace(c, 100000);
+    // Files of the bundle must be readable by the mapped root.
+    ASSERT_TRUE(run_process({"chown", "-R", "100000:100000", c.rootfs().string()}).ok());
+    fs::path plain = c.add_bind("/plain", "plain", {"rbind"});
+    fs::path mapped = c.add_bind("/mapped", "mapped", {"rbind", "idmap"});
+    write_text(plain / "f", "x");
+    write_text(mapped / "f", "x");
+    c.set_args({"sh", "-c", "stat -c '%u:%g' /mapped/f /plain/f"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    // Owned by host root: through the id-mapped mount that is the container's root;
+    // through the plain bind it is unmapped (the overflow id).
+    EXPECT_EQ(r.out, "0:0\n65534:65534\n");
+}
+
+TEST_F(SpecExtrasTest, MountWithItsOwnUidMappings) {
+    Container c;
+    fs::path dir = c.add_bind("/data", "data", {"rbind"});
+    write_text(dir / "f", "x");  // owned by root on disk
+    auto& m = c.config()["mounts"].back();
+    // The mapping takes on-disk id 0 (containerID) to 1000 (hostID) for whoever looks
+    // through this mount; the container here has no user namespace of its own.
+    m["uidMappings"] = json::array({{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}});
+    m["gidMappings"] = json::array({{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}});
+    c.set_args({"stat", "-c", "%u:%g", "/data/f"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_EQ(r.out, "1000:1000\n");
+}
+
+// Receives the pty master that the runtime sends over --console-socket.
+class ConsoleListener {
+public:
+    explicit ConsoleListener(const fs::path& path) : path_(path) {
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+        EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+        EXPECT_EQ(::listen(fd_, 1), 0);
+    }
+    ~ConsoleListener() {
+        if (master_ >= 0) ::close(master_);
+        ::close(fd_);
+    }
+    // Accepts one connection and takes the fd it carries; -1 if none arrives in time.
+    int receive() {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 5000) != 1) return -1;
+        int conn = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        char name[64];
+        iovec iov{name, sizeof name};
+        alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = ctrl;
+        msg.msg_controllen = sizeof ctrl;
+        if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0)
+            if (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm && cm->cmsg_type == SCM_RIGHTS)
+                std::memcpy(&master_, CMSG_DATA(cm), sizeof master_);
+        ::close(conn);
+        return master_;
+    }
+
+private:
+    fs::path path_;
+    int fd_ = -1;
+    int master_ = -1;
+};
+
+std::string read_until_eof(int fd, std::chrono::milliseconds timeout) {
+    std::string out;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) != 1) continue;
+        char buf[4096];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;  // EIO once the last slave fd closes
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+TEST_F(SpecExtrasTest, TerminalIsSentOverTheConsoleSocket) {
+    Container c;
+    c.config()["process"]["terminal"] = true;
+    c.config()["process"]["consoleSize"] = {{"height", 33}, {"width", 111}};
+    c.set_args({"sh", "-c", "tty; readlink /proc/self/fd/0; stty size; ls -l /dev/console"});
+    ConsoleListener listener(c.dir() / "console.sock");
+    c.write_config(c.id());
+    auto created = c.runtime({"create", "--bundle", c.bundle().string(), "--console-socket",
+                              (c.dir() / "console.sock").string(), c.id()});
+    ASSERT_TRUE(created.ok()) << created;
+    int master = listener.receive();
+    ASSERT_GE(master, 0) << "no pty master arrived on the console socket";
+    ASSERT_TRUE(c.start().ok());
+    std::string out = read_until_eof(master, 5s);
+    EXPECT_THAT(out, HasSubstr("/dev/pts/0"));
+    EXPECT_THAT(out, HasSubstr("33 111"));
+    EXPECT_THAT(out, HasSubstr("/dev/console"));
+}
+
+TEST_F(SpecExtrasTest, TerminalWithoutConsoleSocketIsRefusedForCreate) {
+    Container c;
+    c.config()["process"]["terminal"] = true;
+    auto r = c.create();
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, HasSubstr("console-socket"));
+    c.expect_nothing_left(c.id());
+}
+
+TEST_F(SpecExtrasTest, TimeNamespaceOffsets) {
+    if (runtime_is_runc()) GTEST_SKIP() << "runc 1.1 has no time namespaces";
+    Container c;
+    c.config()["linux"]["namespaces"].push_back({{"type", "time"}});
+    c.config()["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 864000}, {"nanosecs", 0}}},
+                                          {"boottime", {{"secs", 864000}, {"nanosecs", 0}}}};
+    c.set_args({"cat", "/proc/uptime"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    double inside = std::stod(r.out);
+    double host = std::stod(read_text("/proc/uptime"));
+    EXPECT_GT(inside, host + 863000) << "boottime offset not applied: " << r.out;
+}
+
+TEST_F(SpecExtrasTest, SysctlInANewNetworkNamespace) {
+    Container c;
+    c.config()["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}, {"net.ipv4.ping_group_range", "0 0"}};
+    c.set_args({"cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv4/ping_group_range"});
+    std::string host_before = read_text("/proc/sys/net/ipv4/ping_group_range");
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, HasSubstr("1\n0\t0"));
+    EXPECT_EQ(read_text("/proc/sys/net/ipv4/ping_group_range"), host_before) << "host sysctl changed";
+}
+
+TEST_F(SpecExtrasTest, SysctlOutsideTheContainersNamespacesIsRefused) {
+    Container c;
+    c.config()["linux"]["sysctl"] = {{"vm.swappiness", "10"}};
+    auto r = c.run();
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, HasSubstr("vm.swappiness"));
+    c.expect_nothing_left(c.id());
+}
+
+TEST_F(SpecExtrasTest, NoPivotStillConfinesTheProcessToItsRoot) {
+    Container c;
+    write_text(c.rootfs() / "marker", "inside");
+    c.set_args({"sh", "-c", "cat /marker; ls /work >/dev/null 2>&1 && echo host-visible || echo confined"});
+    auto r = c.run({"--no-pivot"});
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_EQ(r.out, "insideconfined\n");
+}
+
+TEST_F(SpecExtrasTest, RootfsPropagationPrivate) {
+    Container c;
+    c.config()["linux"]["rootfsPropagation"] = "private";
+    c.set_args({"awk", "$5 == \"/\"", "/proc/self/mountinfo"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, ::testing::Not(HasSubstr("shared:")));
+    EXPECT_THAT(r.out, ::testing::Not(HasSubstr("master:")));
+}
+
+TEST_F(SpecExtrasTest, RootfsPropagationShared) {
+    Container c;
+    c.config()["linux"]["rootfsPropagation"] = "rshared";
+    c.set_args({"awk", "$5 == \"/\"", "/proc/self/mountinfo"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, HasSubstr("shared:"));
+}
+
+TEST_F(SpecExtrasTest, Personality32Bit) {
+    Container c;
+    c.config()["linux"]["personality"] = {{"domain", "LINUX32"}};
+    c.set_args({"uname", "-m"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_EQ(r.out, "i686\n");
+}
+
+TEST_F(SpecExtrasTest, RunForwardsSignalsToTheContainer) {
+    Container c;
+    c.set_args({"sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"});
+    c.write_config(c.id());
+    Child run({runtime_path(), "--root", c.state_root().string(), "run", "--bundle", c.bundle().string(), c.id()});
+    ASSERT_TRUE(wait_until([&] { return c.state(c.id()).out.find("running") != std::string::npos; }));
+    ::usleep(200000);
+    ::kill(run.pid(), SIGTERM);
+    auto res = run.wait(5s);
+    ASSERT_TRUE(res.has_value()) << "run did not exit after SIGTERM";
+    EXPECT_EQ(res->exit_code, 7) << *res;
+    EXPECT_THAT(res->out, HasSubstr("got-term"));
+}
+
+}  // namespace
+}  // namespace brig::it
