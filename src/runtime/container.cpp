@@ -74,6 +74,7 @@ struct NamespacePlan {
     uint64_t clone_flags = 0;
     int unshare_flags = 0;
     bool new_user = false, new_cgroup = false, new_time = false, new_net = false, own_pid = false;
+    bool fork_for_pid = false;  // the init is a grandchild (pid ns made after joining a userns)
     std::vector<UniqueFd> fds;
     std::vector<NamespaceJoin> joins;  // user first
     UniqueFd join_pid, join_time;      // entered by the parent (they apply to its children)
@@ -116,9 +117,11 @@ Result<NamespacePlan> plan_namespaces(const oci::Linux& l) {
     }
     if (join_user) {
         // In a joined user namespace the new namespaces must be made by the child after
-        // setns, so that they belong to it.
-        if (new_pid)
-            return fail("linux.namespaces: a new pid namespace inside a joined user namespace is not supported yet");
+        // setns, so that they belong to it; a new pid namespace then needs one more fork.
+        if (new_pid) {
+            p.unshare_flags |= CLONE_NEWPID;
+            p.fork_for_pid = true;
+        }
     } else {
         p.clone_flags = static_cast<uint64_t>(p.unshare_flags) | (p.new_user ? CLONE_NEWUSER : 0) |
                         (new_pid ? CLONE_NEWPID : 0);
@@ -262,6 +265,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     cfg.new_user_ns = ns->new_user;
     cfg.joins = ns->joins;
     cfg.unshare_flags = ns->unshare_flags;
+    cfg.fork_for_pid = ns->fork_for_pid;
     cfg.new_cgroup_ns = ns->new_cgroup;
     cfg.new_net_ns = ns->new_net;
     cfg.new_time_ns = ns->new_time;
@@ -311,6 +315,20 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (!(args.flags & CLONE_INTO_CGROUP))
         if (auto j = cgroup::join(*cg, child); !j) return std::unexpected(j.error());
     if (auto s = parent_sock.send(SyncType::Go); !s) return std::unexpected(s.error());
+    if (ns->fork_for_pid) {
+        // The child made the pid namespace and forked the real init: adopt its pid.
+        auto m = parent_sock.expect(SyncType::Pid);
+        if (!m) return std::unexpected(m.error());
+        pid_t init = static_cast<pid_t>(std::strtol(m->text.c_str(), nullptr, 10));
+        int st;
+        ::waitpid(child, &st, 0);
+        child_pidfd.reset(sys::pidfd_open(init, 0));
+        if (init <= 0 || !child_pidfd) return fail("container init: bad pid {:?} from the intermediate process", m->text);
+        child = init;
+        rec.pid = init;
+        rec.start_time = process_start_time(init);
+        if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
+    }
     Created out;
     if (spec.process->terminal) {
         UniqueFd master;

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "linux/fs.hpp"
+#include "linux/syscalls.hpp"
 #include "runtime/console.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/rootfs.hpp"
@@ -84,6 +85,18 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync) {
     for (size_t i = next; i < cfg.joins.size(); ++i)
         if (::setns(cfg.joins[i].fd, cfg.joins[i].nstype) < 0) return sys_fail("join namespace {}", cfg.joins[i].path);
     if (cfg.unshare_flags && ::unshare(cfg.unshare_flags) < 0) return sys_fail("unshare namespaces");
+    if (cfg.fork_for_pid) {
+        // unshare(CLONE_NEWPID) applies to children only: the init proper is our child,
+        // pid 1 of the new namespace. We tell the runtime its pid and leave.
+        clone_args args{};
+        args.exit_signal = SIGCHLD;
+        long pid = sys::clone3(args);
+        if (pid < 0) return sys_fail("fork the init into the new pid namespace");
+        if (pid > 0) {
+            (void)sync.send(SyncType::Pid, 0, std::to_string(pid));
+            ::_exit(0);
+        }
+    }
     // The cgroup namespace comes after the parent moved us into the container's cgroup,
     // so that cgroup becomes the namespace's root.
     if (cfg.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0) return sys_fail("unshare cgroup namespace");

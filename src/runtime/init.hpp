@@ -28,6 +28,7 @@ struct InitConfig {
     bool new_user_ns = false;
     std::vector<NamespaceJoin> joins;  // user namespace first
     int unshare_flags = 0;             // namespaces the child must create itself
+    bool fork_for_pid = false;         // unshare_flags has CLONE_NEWPID: fork the real init
     bool new_cgroup_ns = false;
     bool new_net_ns = false;
     bool new_time_ns = false;

@@ -226,3 +226,46 @@ TEST_F(SpecExtrasTest, RunForwardsSignalsToTheContainer) {
 
 }  // namespace
 }  // namespace brig::it
+
+namespace brig::it {
+namespace {
+
+TEST_F(SpecExtrasTest, JoinAUserNamespaceWithANewPidNamespace) {
+    // A process of ours holds a user namespace mapping container root to host 100000.
+    Child holder({"unshare", "--user", "sleep", "100"});
+    std::string pid = std::to_string(holder.pid());
+    ASSERT_TRUE(wait_until([&] {
+        try {
+            return ns_inode(pid, "user") != ns_inode("self", "user");
+        } catch (const std::exception&) {
+            return false;
+        }
+    }));
+    write_text("/proc/" + pid + "/uid_map", "0 100000 65536\n");
+    write_text("/proc/" + pid + "/gid_map", "0 100000 65536\n");
+    Container c;
+    ASSERT_TRUE(run_process({"chown", "-R", "100000:100000", c.rootfs().string()}).ok());
+    c.config()["linux"]["namespaces"].push_back({{"type", "user"}, {"path", "/proc/" + pid + "/ns/user"}});
+    // sysfs needs a network namespace owned by the user namespace: it is new here.
+    c.set_args({"sh", "-c", "echo pid=$$; readlink /proc/self/ns/user; cat /proc/self/uid_map"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, HasSubstr("pid=1\n"));
+    EXPECT_THAT(r.out, HasSubstr("user:[" + std::to_string(ns_inode(pid, "user")) + "]"));
+    EXPECT_THAT(r.out, HasSubstr("100000"));
+}
+
+TEST_F(SpecExtrasTest, LinuxDevicesAreCreated) {
+    Container c;
+    c.config()["linux"]["devices"] = json::array(
+        {{{"path", "/dev/brig-null"}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"fileMode", 0600},
+          {"uid", 1000}, {"gid", 1001}}});
+    c.config()["process"]["user"] = {{"uid", 1000}, {"gid", 1001}};  // the device's owner may write it
+    c.set_args({"sh", "-c", "stat -c '%t:%T %a %u:%g' /dev/brig-null; echo x > /dev/brig-null && echo writable"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_EQ(r.out, "1:3 600 1000:1001\nwritable\n");
+}
+
+}  // namespace
+}  // namespace brig::it
