@@ -197,6 +197,9 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (spec.process->terminal && opts.console_socket.empty() && !foreground)
         return fail("process.terminal is true: a detached container needs --console-socket to hand the terminal to");
     if (spec.linux->seccomp) return fail("linux.seccomp: seccomp filters are not supported yet");
+    if (spec.linux->intelRdt)
+        return fail("linux.intelRdt: Intel RDT (resctrl) is not supported by brig-oci{}",
+                    linuxfs::exists("/sys/fs/resctrl/schemata") ? " yet" : " and not available on this kernel");
 
     std::string root_path = spec.root.path.front() == '/' ? spec.root.path : *bundle + "/" + spec.root.path;
     struct stat st;
