@@ -242,6 +242,11 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     rec.own_pid_ns = ns->own_pid;
     rec.cgroup_dirs = cg->dirs;
 
+    // Record what delete needs before making it, so a create killed at any point leaves
+    // something `delete` can clean.
+    for (auto& d : cg->dirs)
+        if (!linuxfs::exists(d)) rec.cgroup_created.push_back(d);
+    if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
     if (auto r = cgroup::create(*cg); !r) return std::unexpected(r.error());
     rec.cgroup_created = cg->created;
     if (spec.linux->resources)
