@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include "linux/userns.hpp"
 #include "oci/names.hpp"
 #include "runtime/console.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
@@ -241,6 +243,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     rec.annotations = spec.annotations;
     rec.own_pid_ns = ns->own_pid;
     rec.cgroup_dirs = cg->dirs;
+    if (spec.hooks) rec.hooks_json = hooks_to_json(*spec.hooks);
 
     // Record what delete needs before making it, so a create killed at any point leaves
     // something `delete` can clean.
@@ -323,32 +326,45 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (!(args.flags & CLONE_INTO_CGROUP))
         if (auto j = cgroup::join(*cg, child); !j) return std::unexpected(j.error());
     if (auto s = parent_sock.send(SyncType::Go); !s) return std::unexpected(s.error());
-    if (ns->fork_for_pid) {
-        // The child made the pid namespace and forked the real init: adopt its pid.
-        auto m = parent_sock.expect(SyncType::Pid);
-        if (!m) return std::unexpected(m.error());
-        pid_t init = static_cast<pid_t>(std::strtol(m->text.c_str(), nullptr, 10));
-        int st;
-        ::waitpid(child, &st, 0);
-        child_pidfd.reset(sys::pidfd_open(init, 0));
-        if (init <= 0 || !child_pidfd) return fail("container init: bad pid {:?} from the intermediate process", m->text);
-        child = init;
-        rec.pid = init;
-        rec.start_time = process_start_time(init);
-        if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
-    }
+    // The init reports in order: [Pid] [Hooks] [ConsoleFd] Ready (or Error at any point).
     Created out;
-    if (spec.process->terminal) {
-        UniqueFd master;
-        if (auto m = parent_sock.expect(SyncType::ConsoleFd, &master); !m) return std::unexpected(m.error());
-        if (!master) return fail("container init sent no terminal");
-        if (!opts.console_socket.empty()) {
-            if (auto s = send_console(opts.console_socket, master.get()); !s) return std::unexpected(s.error());
-        } else {
-            out.console = std::move(master);
+    for (bool ready = false; !ready;) {
+        UniqueFd fd;
+        auto m = parent_sock.recv(&fd);
+        if (!m) return std::unexpected(m.error());
+        switch (m->type) {
+            case SyncType::Error: return std::unexpected(Error{m->errnum, std::move(m->text)});
+            case SyncType::Pid: {
+                // The child made the pid namespace and forked the real init: adopt its pid.
+                pid_t init = static_cast<pid_t>(std::strtol(m->text.c_str(), nullptr, 10));
+                ::waitpid(child, nullptr, 0);
+                child_pidfd.reset(init > 0 ? sys::pidfd_open(init, 0) : -1);
+                if (!child_pidfd) return fail("container init: bad pid {:?} from the intermediate process", m->text);
+                child = rec.pid = init;
+                rec.start_time = process_start_time(init);
+                if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
+                break;
+            }
+            case SyncType::Hooks: {
+                std::string state = hook_state_json(rec.id, "creating", child, rec.bundle, rec.annotations);
+                if (auto h = run_hooks(spec.hooks->prestart, "prestart", state); !h) return std::unexpected(h.error());
+                if (auto h = run_hooks(spec.hooks->createRuntime, "createRuntime", state); !h)
+                    return std::unexpected(h.error());
+                if (auto s = parent_sock.send(SyncType::Go, 0, state); !s) return std::unexpected(s.error());
+                break;
+            }
+            case SyncType::ConsoleFd:
+                if (!fd) return fail("container init sent no terminal");
+                if (!opts.console_socket.empty()) {
+                    if (auto s = send_console(opts.console_socket, fd.get()); !s) return std::unexpected(s.error());
+                } else {
+                    out.console = std::move(fd);
+                }
+                break;
+            case SyncType::Ready: ready = true; break;
+            default: return fail("unexpected sync message type {} from the container init", static_cast<int>(m->type));
         }
     }
-    if (auto m = parent_sock.expect(SyncType::Ready); !m) return std::unexpected(m.error());
 
     rec.created = now_rfc3339();
     if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
@@ -386,13 +402,31 @@ Result<void> Runtime::start(const std::string& id) {
         default: return fail("cannot start container {:?}: it is already running", id);
     }
     std::string fifo = store_.fifo(id);
-    UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-    if (!fd) {
-        if (errno == ENXIO) return fail("cannot start container {:?}: its init is gone", id);
-        return sys_fail("open {}", fifo);
+    // Hold the fifo open for reading ourselves first: once the init has exec'd (its fifo fd
+    // is close-on-exec) or died, no writer is left and poll reports POLLHUP. So `start`
+    // returns only when the user's process runs, as poststart hooks require.
+    UniqueFd rd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!rd) return sys_fail("open {}", fifo);
+    {
+        UniqueFd wr(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+        if (!wr) return sys_fail("open {}", fifo);
+        if (::write(wr.get(), "0", 1) != 1) return sys_fail("write {}", fifo);
     }
-    if (::write(fd.get(), "0", 1) != 1) return sys_fail("write {}", fifo);
     ::unlink(fifo.c_str());
+    pollfd p{rd.get(), 0, 0};
+    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    // The byte still unread means the init died at the gate (rather than ran and exited).
+    int unread = 0;
+    if (::ioctl(rd.get(), FIONREAD, &unread) == 0 && unread > 0)
+        return fail("cannot start container {:?}: its init is gone", id);
+    // poststart failures are warnings: the container is already running.
+    auto hooks = hooks_from_json(rec->hooks_json);
+    if (!hooks.poststart.empty())
+        if (auto r = run_hooks(hooks.poststart, "poststart",
+                               hook_state_json(id, "running", rec->pid, rec->bundle, rec->annotations));
+            !r)
+            fmt::print(stderr, "brig-oci: warning: {}\n", r.error().what());
     return {};
 }
 
@@ -452,6 +486,12 @@ Result<void> Runtime::kill(const std::string& id, int sig, bool all) {
 }
 
 Result<void> Runtime::destroy(const ContainerRecord& rec) {
+    auto hooks = hooks_from_json(rec.hooks_json);
+    if (!hooks.poststop.empty())
+        if (auto h = run_hooks(hooks.poststop, "poststop",
+                               hook_state_json(rec.id, "stopped", 0, rec.bundle, rec.annotations));
+            !h)
+            fmt::print(stderr, "brig-oci: warning: {}\n", h.error().what());
     auto r = cgroup::destroy(rec.cgroup_created, rec.cgroup_dirs);
     if (auto s = store_.remove(rec.id); !s) return s;
     return r;

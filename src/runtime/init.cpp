@@ -15,6 +15,7 @@
 #include "linux/fs.hpp"
 #include "linux/syscalls.hpp"
 #include "runtime/console.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
@@ -55,7 +56,7 @@ Result<void> apply_time_offsets(const oci::Linux& l) {
     return {};
 }
 
-Result<void> setup(const InitConfig& cfg, const SyncSocket& sync) {
+Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& hook_state) {
     const oci::Spec& spec = *cfg.spec;
     const oci::Process& proc = *spec.process;
     const oci::Linux& lnx = *spec.linux;
@@ -110,7 +111,19 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync) {
 
     ::umask(0);  // devices and mount points get exactly the modes asked for
     RootfsContext rctx{spec, cfg.rootfs, cfg.no_pivot, cfg.new_user_ns || next == 1, cfg.new_cgroup_ns,
-                       cfg.new_net_ns, cfg.cgroups, cfg.cgroup, &premade};
+                       cfg.new_net_ns, cfg.cgroups, cfg.cgroup, &premade, {}};
+    if (spec.hooks && (!spec.hooks->prestart.empty() || !spec.hooks->createRuntime.empty() ||
+                       !spec.hooks->createContainer.empty() || !spec.hooks->startContainer.empty())) {
+        // Before pivot_root: the runtime runs prestart + createRuntime in its namespaces, then
+        // we run createContainer in ours. The runtime's Go carries the state they all read.
+        rctx.before_pivot = [&]() -> Result<void> {
+            if (auto r = sync.send(SyncType::Hooks); !r) return r;
+            auto m = sync.expect(SyncType::Go);
+            if (!m) return std::unexpected(m.error());
+            hook_state = std::move(m->text);
+            return run_hooks(spec.hooks->createContainer, "createContainer", hook_state);
+        };
+    }
     if (auto r = setup_rootfs(rctx); !r) return r;
 
     if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
@@ -151,7 +164,8 @@ void run_init(const InitConfig& cfg) {
         (void)sync.send(SyncType::Error, e.errnum, e.message);
         ::_exit(1);
     };
-    if (auto r = setup(cfg, sync); !r) report(r.error());
+    std::string hook_state;
+    if (auto r = setup(cfg, sync, hook_state); !r) report(r.error());
     auto exe = find_executable(*cfg.spec->process);
     if (!exe) report(exe.error());
     ExecArgs args = make_exec_args(*cfg.spec->process);
@@ -173,6 +187,11 @@ void run_init(const InitConfig& cfg) {
     while (n < 0 && errno == EINTR);
     if (n != 1) ::_exit(1);
 
+    if (cfg.spec->hooks && !cfg.spec->hooks->startContainer.empty())
+        if (auto r = run_hooks(cfg.spec->hooks->startContainer, "startContainer", hook_state); !r) {
+            dprintf(2, "brig-oci: %s\n", r.error().what().c_str());
+            ::_exit(1);
+        }
     ::sigprocmask(SIG_SETMASK, &cfg.restore_mask, nullptr);
     ::execve(exe->c_str(), args.argv.data(), args.envp.data());
     int e = errno;

@@ -415,6 +415,8 @@ Result<void> setup_rootfs(const RootfsContext& ctx) {
     if (spec.root.readonly)
         if (auto r = set_attr(root.get(), MOUNT_ATTR_RDONLY, 0, false, "/"); !r) return r;
 
+    if (ctx.before_pivot)
+        if (auto r = ctx.before_pivot(); !r) return r;
     if (auto r = enter_root(ctx, root.get()); !r) return r;
     if (after && ::mount(nullptr, "/", nullptr, *after, nullptr) < 0)
         return sys_fail("set rootfs propagation {}", spec.linux->rootfsPropagation);

@@ -3,6 +3,7 @@
 // then pivot_root. Runs in the container's init before any untrusted code.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,6 +26,7 @@ struct RootfsContext {
     const cgroup::System* cgroups = nullptr;
     const cgroup::Cgroup* cgroup = nullptr;
     std::map<size_t, UniqueFd>* premade = nullptr;  // mounts[i] -> detached mount made by the runtime
+    std::function<Result<void>()> before_pivot;     // hooks that run with the mounts in place
 };
 
 // In the runtime, after the init's user namespace exists: detached id-mapped mounts for

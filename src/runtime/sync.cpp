@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <vector>
 
 namespace brig::runtime {
 namespace {
@@ -11,7 +12,7 @@ struct Header {
     uint32_t type;
     int32_t errnum;
 };
-constexpr size_t kMaxText = 4096;
+constexpr size_t kMaxText = 64 * 1024;  // a hook state with large annotations fits
 
 }  // namespace
 
@@ -23,7 +24,8 @@ Result<std::pair<SyncSocket, SyncSocket>> SyncSocket::make_pair() {
 
 Result<void> SyncSocket::send(SyncType type, int32_t errnum, std::string_view text, int pass_fd) const {
     if (text.size() > kMaxText) text = text.substr(0, kMaxText);
-    char buf[sizeof(Header) + kMaxText];
+    std::vector<char> storage(sizeof(Header) + text.size());
+    char* buf = storage.data();
     Header h{static_cast<uint32_t>(type), errnum};
     std::memcpy(buf, &h, sizeof h);
     std::memcpy(buf + sizeof h, text.data(), text.size());
@@ -50,8 +52,9 @@ Result<void> SyncSocket::send(SyncType type, int32_t errnum, std::string_view te
 }
 
 Result<SyncMsg> SyncSocket::recv(UniqueFd* fd_out) const {
-    char buf[sizeof(Header) + kMaxText + 1];
-    iovec iov{buf, sizeof buf};
+    std::vector<char> storage(sizeof(Header) + kMaxText + 1);
+    char* buf = storage.data();
+    iovec iov{buf, storage.size()};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -76,7 +79,7 @@ Result<SyncMsg> SyncSocket::recv(UniqueFd* fd_out) const {
         return fail("malformed sync message ({} bytes)", n);
     Header h;
     std::memcpy(&h, buf, sizeof h);
-    if (h.type < static_cast<uint32_t>(SyncType::Go) || h.type > static_cast<uint32_t>(SyncType::MountFd))
+    if (h.type < static_cast<uint32_t>(SyncType::Go) || h.type > static_cast<uint32_t>(SyncType::Hooks))
         return fail("unknown sync message type {}", h.type);
     return SyncMsg{static_cast<SyncType>(h.type), h.errnum,
                    std::string(buf + sizeof h, static_cast<size_t>(n) - sizeof h)};

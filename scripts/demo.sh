@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# demo.sh: build brig-oci and run a real container from the embedded busybox image.
+# Everything it makes (bundle, state, cgroup) is removed on exit, also on failure.
+# BRIG_OCI=/path/to/runtime runs the same demo with another runtime (e.g. runc).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$(pwd)
+
+./scripts/build.sh
+[[ -f build/rootfs/bin/busybox ]] || ninja -C build brig-rootfs
+
+runtime=${BRIG_OCI:-$repo/build/bin/brig-oci}
+id="brig-demo-$$"
+cgroup="/brig-demo/$id"
+tmp=$(mktemp -d /tmp/brig-demo.XXXXXX)
+chmod 0755 "$tmp"
+bundle="$tmp/bundle"
+state="$tmp/state"
+
+cleanup() {
+    set +e
+    "$runtime" --root "$state" delete --force "$id" >/dev/null 2>&1
+    # Only our own cgroup: kill whatever is still in it (the runtime failed), then remove it.
+    for dir in /sys/fs/cgroup/*"$cgroup"; do
+        [[ -d $dir ]] || continue
+        while read -r pid; do kill -KILL "$pid" 2>/dev/null; done <"$dir/cgroup.procs"
+        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$dir" 2>/dev/null && break; sleep 0.1; done
+    done
+    for dir in /sys/fs/cgroup/*/brig-demo; do
+        [[ -d $dir ]] && rmdir "$dir" 2>/dev/null
+    done
+    if grep -qF " $tmp" /proc/self/mountinfo; then
+        echo "demo: mounts are left under $tmp; not removing it" >&2
+    else
+        rm -rf -- "$tmp"
+    fi
+}
+trap cleanup EXIT
+
+mkdir -p "$bundle"
+cp -a build/rootfs "$bundle/rootfs"
+(cd "$bundle" && "$runtime" spec)
+jq --arg cgroup "$cgroup" '
+    .process.terminal = false
+  | .process.args = ["sh", "-c", "echo hello from a brig container; uname -a; id; hostname; ps"]
+  | .hostname = "brig-demo"
+  | .linux.cgroupsPath = $cgroup
+' "$bundle/config.json" >"$bundle/config.json.new"
+mv "$bundle/config.json.new" "$bundle/config.json"
+
+echo "==> $runtime --root $state run --bundle $bundle $id"
+status=0
+"$runtime" --root "$state" run --bundle "$bundle" "$id" || status=$?
+echo "==> container exited with status $status"
+exit "$status"

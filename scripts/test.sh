@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# test.sh: build, then run every test under ctest:
+#   1. unit tests of a sanitizer build (ASan + UBSan) in build-asan/
+#   2. everything in the release build in build/ (unit and integration tests)
+# The release run goes last so ctest's closing summary line ends the output.
+# Exits non-zero if anything fails. BRIG_OCI=/path/to/runtime runs the integration
+# tests against another runtime (e.g. runc).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+./scripts/build.sh
+
+status=0
+
+echo "==> sanitizer build (build-asan): unit tests"
+cmake -G Ninja -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBRIG_SANITIZE=ON
+ninja -C build-asan brig_unit_tests
+if ! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+     ctest --test-dir build-asan --output-on-failure; then
+    status=1
+    echo "==> sanitizer unit tests FAILED" >&2
+fi
+
+echo "==> release build (build): all tests"
+if ! ctest --test-dir build --output-on-failure; then
+    status=1
+fi
+
+if ((status != 0)); then
+    echo "test.sh: FAILED (see above)" >&2
+fi
+exit "$status"
