@@ -124,7 +124,7 @@ static Result<void> write_all(int fd, std::string_view data, const std::string& 
     return {};
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool durable) {
     auto slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
     std::string tmp = fmt::format("{}.tmp{}", path, ::getpid());
@@ -134,11 +134,12 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
         ::unlink(tmp.c_str());
         return r;
     }
-    if (::fsync(fd.get()) < 0 || ::rename(tmp.c_str(), path.c_str()) < 0) {
+    if ((durable && ::fsync(fd.get()) < 0) || ::rename(tmp.c_str(), path.c_str()) < 0) {
         auto err = sys_fail("write {}", path);
         ::unlink(tmp.c_str());
         return err;
     }
+    if (!durable) return {};
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd) ::fsync(dfd.get());
     return {};

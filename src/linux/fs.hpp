@@ -30,8 +30,9 @@ std::string fd_path(int fd);
 // Read a whole (small) file.
 Result<std::string> read_file(const std::string& path);
 
-// Write `data` to path atomically: temp file in the same dir, fsync, rename, fsync dir.
-Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode);
+// Write `data` to path atomically: temp file in the same dir, rename. `durable` adds an
+// fsync of the file before the rename and of the directory after it.
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool durable = true);
 
 // Write a string to an existing file (procfs, cgroupfs, sysfs).
 Result<void> write_file(const std::string& path, std::string_view data);

@@ -1091,13 +1091,14 @@ Result<Process> parse_process(std::string_view json_text) {
     return process;
 }
 
-Result<Spec> load_spec(const std::string& bundle_dir) {
+Result<Spec> load_spec(const std::string& bundle_dir, std::string* text_out) {
     std::string path =
         bundle_dir.empty() || bundle_dir.ends_with('/') ? bundle_dir + "config.json" : bundle_dir + "/config.json";
     auto text = read_file(path);
     if (!text) return std::unexpected(std::move(text.error()));
     auto spec = parse_spec(*text);
     if (!spec) return wrap(std::move(spec), path);
+    if (text_out) *text_out = std::move(*text);
     return spec;
 }
 

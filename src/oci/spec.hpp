@@ -288,11 +288,10 @@ struct Spec {
 // e.g. "process.args: must not be empty". Touches nothing on the system.
 Result<Spec> parse_spec(std::string_view json_text);
 
-// Read and parse <bundle>/config.json.
-Result<Spec> load_spec(const std::string& bundle_dir);
+// Read and parse <bundle>/config.json (its text also lands in *text_out if given).
+Result<Spec> load_spec(const std::string& bundle_dir, std::string* text_out = nullptr);
 
-// Validate an already-built Spec (parse_spec calls this). `for_exec` relaxes rules
-// that apply to a container's config but not to an exec'd process.
+// Validate an already-built Spec (parse_spec calls this).
 Result<void> validate_spec(const Spec& spec);
 Result<void> validate_process(const Process& p, std::string_view path_prefix);
 

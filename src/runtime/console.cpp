@@ -20,7 +20,7 @@
 
 namespace brig::runtime {
 
-Result<UniqueFd> setup_container_console(const oci::Process& p) {
+Result<UniqueFd> setup_container_console(const oci::Process& p, bool bind_console) {
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) return sys_fail("open /dev/ptmx in the container");
     if (::unlockpt(master.get()) < 0) return sys_fail("unlockpt");
@@ -35,10 +35,10 @@ Result<UniqueFd> setup_container_console(const oci::Process& p) {
     }
     if (::fchown(slave.get(), p.user.uid, p.user.gid) < 0) return sys_fail("chown the pty slave");
     // /dev/console is bound from the slave fd, not from a path.
-    int c = ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (c < 0 && errno != EEXIST) return sys_fail("create /dev/console");
+    int c = !bind_console ? -2 : ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (c == -1 && errno != EEXIST) return sys_fail("create /dev/console");
     if (c >= 0) ::close(c);
-    if (::mount(linuxfs::fd_path(slave.get()).c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+    if (bind_console && ::mount(linuxfs::fd_path(slave.get()).c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
         return sys_fail("bind the pty onto /dev/console");
     if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) return sys_fail("make the pty the controlling terminal");
     for (int fd = 0; fd < 3; ++fd)
@@ -141,6 +141,35 @@ Result<void> proxy_console(int master, int signal_fd, pid_t pid, int* status) {
     }
     if (raw) ::tcsetattr(0, TCSANOW, &saved);
     return {};
+}
+
+sigset_t forwarded_signals() {
+    sigset_t set;
+    ::sigfillset(&set);
+    for (int s : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGPIPE, SIGTTIN, SIGTTOU})
+        ::sigdelset(&set, s);
+    return set;
+}
+
+int wait_forwarding(pid_t pid, int signal_fd, int console_master) {
+    int status = 0;
+    if (console_master >= 0) {
+        (void)proxy_console(console_master, signal_fd, pid, &status);
+    } else {
+        for (bool done = false; !done;) {
+            signalfd_siginfo si;
+            if (::read(signal_fd, &si, sizeof si) != sizeof si) continue;
+            if (si.ssi_signo != SIGCHLD) {
+                ::kill(pid, static_cast<int>(si.ssi_signo));
+                continue;
+            }
+            int st;
+            pid_t p;
+            while ((p = ::waitpid(-1, &st, WNOHANG)) > 0)
+                if (p == pid) status = st, done = true;
+        }
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace brig::runtime

@@ -18,6 +18,7 @@
 #include "cgroup/manager.hpp"
 #include "common/scope.hpp"
 #include "linux/fs.hpp"
+#include "linux/netlink.hpp"
 #include "linux/syscalls.hpp"
 #include "linux/userns.hpp"
 #include "oci/names.hpp"
@@ -192,7 +193,8 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (auto r = validate_id(opts.id); !r) return std::unexpected(r.error());
     auto bundle = absolute(opts.bundle.empty() ? "." : opts.bundle);
     if (!bundle) return std::unexpected(std::move(bundle.error()).context("bundle"));
-    auto loaded = oci::load_spec(*bundle);
+    std::string config_text;
+    auto loaded = oci::load_spec(*bundle, &config_text);
     if (!loaded) return std::unexpected(loaded.error());
     const oci::Spec& spec = *loaded;
     if (!spec.process) return fail("{}/config.json: process: required to create a container", *bundle);
@@ -256,6 +258,9 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
         if (auto r = cgroup::apply(*cg, *cgsys, *spec.linux->resources); !r)
             return std::unexpected(std::move(r.error()).context("linux.resources"));
 
+    // exec reads the container's config from here, not from a bundle that may have changed.
+    if (auto w = linuxfs::write_file_atomic(store_.config(opts.id), config_text, 0600, false); !w)
+        return std::unexpected(w.error());
     std::string fifo = store_.fifo(opts.id);
     if (::mkfifo(fifo.c_str(), 0622) < 0) return sys_fail("create {}", fifo);
     UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
@@ -315,6 +320,13 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (ns->new_user) {
         if (auto w = userns::write_maps(child, spec.linux->uidMappings, spec.linux->gidMappings); !w)
             return std::unexpected(w.error());
+    }
+    // linux.netDevices: host interfaces move into the new network namespace (renamed if asked).
+    for (auto& [host_name, dev] : spec.linux->netDevices) {
+        if (!(args.flags & CLONE_NEWNET))
+            return fail("linux.netDevices: needs a new network namespace created with the container");
+        if (auto m = netlink::move_link_to_netns(host_name, child, dev.name.empty() ? host_name : dev.name); !m)
+            return std::unexpected(m.error());
     }
     // Id-mapped mounts need privileges over the file system's own user namespace, which
     // the init in its new namespace lacks: the runtime makes them and hands them over.
@@ -432,10 +444,7 @@ Result<void> Runtime::start(const std::string& id) {
 
 Result<int> Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
     // Block the signals we forward (and SIGCHLD) before the child exists, so none is lost.
-    sigset_t all, old;
-    ::sigfillset(&all);
-    for (int s : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGPIPE, SIGTTIN, SIGTTOU})
-        ::sigdelset(&all, s);
+    sigset_t all = forwarded_signals(), old;
     ::sigprocmask(SIG_BLOCK, &all, &old);
     ScopeGuard restore([&] { ::sigprocmask(SIG_SETMASK, &old, nullptr); });
     if (!detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -450,24 +459,7 @@ Result<int> Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
 
     UniqueFd sigfd(::signalfd(-1, &all, SFD_CLOEXEC));
     if (!sigfd) return sys_fail("signalfd");
-    int status = 0;
-    if (c->console) {
-        if (auto r = proxy_console(c->console.get(), sigfd.get(), c->pid, &status); !r) return std::unexpected(r.error());
-    } else {
-        for (bool done = false; !done;) {
-            signalfd_siginfo si;
-            if (::read(sigfd.get(), &si, sizeof si) != sizeof si) continue;
-            if (si.ssi_signo != SIGCHLD) {
-                ::kill(c->pid, static_cast<int>(si.ssi_signo));  // forward to the container
-                continue;
-            }
-            int st;
-            pid_t p;
-            while ((p = ::waitpid(-1, &st, WNOHANG)) > 0)  // we are the subreaper: reap all
-                if (p == c->pid) status = st, done = true;
-        }
-    }
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    int code = wait_forwarding(c->pid, sigfd.get(), c->console ? c->console.get() : -1);
     if (!keep)
         if (auto r = remove(opts.id, true); !r) return std::unexpected(r.error());
     return code;

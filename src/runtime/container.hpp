@@ -25,6 +25,27 @@ struct CreateOptions {
     bool systemd_cgroup = false;
 };
 
+// `exec`: a new process in a running container. Either a process.json (process_file,
+// "-" for stdin) or args plus the overrides, on top of the container's own process.
+struct ExecRequest {
+    std::string id;
+    std::string process_file;
+    std::vector<std::string> args;
+    bool tty = false;
+    std::string cwd;
+    std::vector<std::string> env;          // NAME=VALUE, added or replacing
+    std::string user;                      // uid[:gid]
+    std::vector<uint32_t> additional_gids;
+    std::vector<std::string> caps;         // added to the bounding, effective, permitted and ambient sets
+    bool no_new_privs = false;
+    std::string apparmor, process_label;
+    int preserve_fds = 0;
+    bool detach = false;
+    std::string pid_file, console_socket;
+    bool ignore_paused = false;
+    std::string sub_cgroup;                // --cgroup: a sub-cgroup of the container's
+};
+
 // The spec's view of a container (`state`, `list`).
 struct StateView {
     ContainerRecord rec;
@@ -43,6 +64,8 @@ public:
     // create + start + wait; returns the exit status (128+signal if killed).
     // With detach, returns 0 once started.
     Result<int> run(const CreateOptions& opts, bool detach, bool keep);
+    // Returns the process's exit status, or 0 once started with detach.
+    Result<int> exec(const ExecRequest& req);
     Result<void> kill(const std::string& id, int sig, bool all);
     Result<void> remove(const std::string& id, bool force);
     Result<StateView> state(const std::string& id) const;

@@ -12,7 +12,9 @@
 #include <cstdlib>
 #include <map>
 
+#include "linux/cpuset.hpp"
 #include "linux/fs.hpp"
+#include "linux/numa.hpp"
 #include "linux/syscalls.hpp"
 #include "runtime/console.hpp"
 #include "runtime/hooks.hpp"
@@ -145,6 +147,11 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
         setgroups_allowed = !sg || sg->rfind("deny", 0) != 0;
     }
     if (auto r = switch_user(proc, setgroups_allowed); !r) return r;
+    if (lnx.memoryPolicy)
+        if (auto r = numa::apply_memory_policy(*lnx.memoryPolicy); !r) return r;
+    if (proc.execCPUAffinity && !proc.execCPUAffinity->final.empty())
+        if (auto r = cpuset::apply_cpu_affinity(proc.execCPUAffinity->final, "process.execCPUAffinity.final"); !r)
+            return r;
     if (auto r = apply_no_new_privs(proc); !r) return r;
     return {};
 }

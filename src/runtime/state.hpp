@@ -37,6 +37,7 @@ public:
     const std::string& root() const { return root_; }
     std::string dir(const std::string& id) const { return root_ + "/" + id; }
     std::string fifo(const std::string& id) const { return dir(id) + "/exec.fifo"; }
+    std::string config(const std::string& id) const { return dir(id) + "/config.json"; }
 
     // Make the root (0700) if needed.
     Result<void> ensure_root() const;

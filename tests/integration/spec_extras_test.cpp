@@ -345,3 +345,142 @@ TEST_F(HooksTest, HookTimeoutKillsIt) {
 
 }  // namespace
 }  // namespace brig::it
+
+namespace brig::it {
+namespace {
+
+TEST_F(SpecExtrasTest, NetDevicesMoveIntoTheContainerRenamed) {
+    if (runtime_is_runc()) GTEST_SKIP() << "runc 1.1 has no linux.netDevices";
+    // The runtime runs in a network namespace of the test's own, holding a veth pair; one
+    // end moves into the container as eth7. The host's network is never touched.
+    Container c;
+    c.config()["linux"]["netDevices"] = {{"brigv0", {{"name", "eth7"}}}};
+    c.set_args({"sh", "-c", "ip -o link show eth7 >/dev/null && echo has-eth7; ip -o link show brigv0 2>/dev/null || echo no-brigv0"});
+    c.write_config(c.id());
+    std::string script = "ip link add brigv0 type veth peer name brigv1 && exec " + runtime_path() + " --root " +
+                         c.state_root().string() + " run --bundle " + c.bundle().string() + " " + c.id() +
+                         " && true";
+    auto r = run_process({"unshare", "--net", "sh", "-c", script + "; ip -o link show brigv1 | grep -q brigv1 && echo peer-remains"});
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, HasSubstr("has-eth7"));
+    EXPECT_THAT(r.out, HasSubstr("no-brigv0"));
+}
+
+TEST_F(SpecExtrasTest, NetDeviceThatDoesNotExistFailsCleanly) {
+    if (runtime_is_runc()) GTEST_SKIP() << "runc 1.1 has no linux.netDevices";
+    Container c;
+    c.config()["linux"]["netDevices"] = {{"brig-nosuch0", json::object()}};
+    auto r = c.run();
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, HasSubstr("brig-nosuch0"));
+    c.expect_nothing_left(c.id());
+}
+
+TEST_F(SpecExtrasTest, MemoryPolicyAndCpuAffinity) {
+    if (runtime_is_runc()) GTEST_SKIP() << "runc 1.1 has neither memoryPolicy nor execCPUAffinity";
+    Container c;
+    c.config()["linux"]["memoryPolicy"] = {{"mode", "MPOL_BIND"}, {"nodes", "0"}};
+    c.config()["process"]["execCPUAffinity"] = {{"final", "0"}};
+    c.set_args({"sh", "-c", "grep -E '^(Cpus_allowed_list|Mems_allowed_list)' /proc/self/status"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, HasSubstr("Cpus_allowed_list:\t0\n"));
+}
+
+class ExecTest : public RuntimeTest {};
+
+// A running container whose process sleeps; exec tests work inside it.
+struct Running {
+    Container c;
+    Running() {
+        c.set_args({"sleep", "1000"});
+        auto r = c.run({"--detach"});
+        EXPECT_TRUE(r.ok()) << r;
+    }
+    ProcResult exec(const std::vector<std::string>& args) {
+        std::vector<std::string> a{"exec"};
+        a.insert(a.end(), args.begin(), args.end());
+        return c.runtime(a);
+    }
+};
+
+TEST_F(ExecTest, RunsInTheContainersNamespacesAndReturnsTheExitCode) {
+    Running t;
+    auto init = t.c.state_json()["pid"].get<int>();
+    auto r = t.exec({t.c.id(), "sh", "-c", "for n in pid mnt net; do readlink /proc/self/ns/$n; done; exit 5"});
+    EXPECT_EQ(r.exit_code, 5) << r;
+    EXPECT_THAT(r.out, HasSubstr("pid:[" + std::to_string(ns_inode(std::to_string(init), "pid")) + "]"));
+    EXPECT_THAT(r.out, HasSubstr("mnt:[" + std::to_string(ns_inode(std::to_string(init), "mnt")) + "]"));
+    EXPECT_THAT(r.out, HasSubstr("net:[" + std::to_string(ns_inode(std::to_string(init), "net")) + "]"));
+}
+
+TEST_F(ExecTest, SeesTheContainersProcessesAndRoot) {
+    Running t;
+    write_text(t.c.rootfs() / "marker", "in-root");
+    auto r = t.exec({t.c.id(), "sh", "-c", "cat /marker; echo; ps -o pid,comm | grep -c sleep"});
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_EQ(r.out, "in-root\n1\n");
+}
+
+TEST_F(ExecTest, UserEnvCwdAndCapabilities) {
+    Running t;
+    auto r = t.exec({"--user", "1000:1001", "--additional-gids", "2000", "--env", "FOO=bar", "--cwd", "/tmp", t.c.id(),
+                     "sh", "-c", "id -u; id -g; id -G; echo $FOO; pwd; grep CapEff /proc/self/status"});
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, HasSubstr("1000\n1001\n1001 2000\nbar\n/tmp\nCapEff:\t0000000000000000\n"));
+}
+
+TEST_F(ExecTest, IsInTheContainersCgroup) {
+    Running t;
+    auto r = t.exec({t.c.id(), "cat", "/proc/self/cgroup"});
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, HasSubstr("/brig-test/" + t.c.id()));
+}
+
+TEST_F(ExecTest, DetachWithPidFile) {
+    Running t;
+    fs::path pidfile = t.c.dir() / "exec.pid";
+    auto r = t.exec({"--detach", "--pid-file", pidfile.string(), t.c.id(), "sleep", "1000"});
+    ASSERT_TRUE(r.ok()) << r;
+    int pid = std::stoi(read_text(pidfile));
+    EXPECT_TRUE(fs::exists("/proc/" + std::to_string(pid)));
+    EXPECT_EQ(ns_inode(std::to_string(pid), "pid"), ns_inode(std::to_string(t.c.state_json()["pid"].get<int>()), "pid"));
+}
+
+TEST_F(ExecTest, ProcessJson) {
+    Running t;
+    json proc = {{"args", {"sh", "-c", "echo from-process-json $X; pwd"}}, {"cwd", "/etc"}, {"env", {"X=1", "PATH=/bin"}},
+                 {"user", {{"uid", 0}, {"gid", 0}}}};
+    write_text(t.c.dir() / "process.json", proc.dump());
+    auto r = t.exec({"--process", (t.c.dir() / "process.json").string(), t.c.id()});
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_EQ(r.out, "from-process-json 1\n/etc\n");
+}
+
+TEST_F(ExecTest, TtyOverTheConsoleSocket) {
+    Running t;
+    ConsoleListener listener(t.c.dir() / "exec-console.sock");
+    auto r = t.exec({"--tty", "--detach", "--console-socket", (t.c.dir() / "exec-console.sock").string(), t.c.id(),
+                     "sh", "-c", "tty; echo tty-ok"});
+    ASSERT_TRUE(r.ok()) << r;
+    int master = listener.receive();
+    ASSERT_GE(master, 0);
+    std::string out = read_until_eof(master, 5s);
+    EXPECT_THAT(out, HasSubstr("/dev/pts/"));
+    EXPECT_THAT(out, HasSubstr("tty-ok"));
+}
+
+TEST_F(ExecTest, MissingExecutableAndStoppedContainerFailClearly) {
+    Running t;
+    auto r = t.exec({t.c.id(), "no-such-binary"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, HasSubstr("no-such-binary"));
+    ASSERT_TRUE(t.c.kill(t.c.id(), "KILL").ok());
+    t.c.wait_status(t.c.id(), "stopped");
+    r = t.exec({t.c.id(), "true"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, HasSubstr("stopped"));
+}
+
+}  // namespace
+}  // namespace brig::it

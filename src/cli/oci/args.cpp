@@ -31,7 +31,7 @@ Result<Parsed> parse_flags(std::span<char* const> args, std::span<const FlagDef>
             if (*inline_value == "false") continue;
             return fail("{}: invalid boolean value {:?} for -{}", where, *inline_value, a);
         }
-        out.values[def->name] = std::move(value);
+        out.values[def->name].push_back(std::move(value));
     }
     for (; i < args.size(); ++i) out.positional.emplace_back(args[i]);
     return out;

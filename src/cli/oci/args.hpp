@@ -20,13 +20,19 @@ struct FlagDef {
 };
 
 struct Parsed {
-    std::map<std::string, std::string> values;  // long name -> value ("" for booleans)
+    std::map<std::string, std::vector<std::string>> values;  // long name -> every value given ("" for booleans)
     std::vector<std::string> positional;
 
     bool has(const std::string& name) const { return values.count(name) > 0; }
+    // The last value given (flags may repeat; the last one wins).
     std::string get(const std::string& name, std::string def = {}) const {
         auto it = values.find(name);
-        return it == values.end() ? def : it->second;
+        return it == values.end() ? def : it->second.back();
+    }
+    // Every value of a repeatable flag (-e A -e B), in order.
+    std::vector<std::string> get_all(const std::string& name) const {
+        auto it = values.find(name);
+        return it == values.end() ? std::vector<std::string>{} : it->second;
     }
 };
 

@@ -66,6 +66,7 @@ Commands:
   state     print the state of a container as JSON
   kill      send a signal to a container's init (default SIGTERM)
   delete    delete a container and everything it holds
+  exec      run a new process inside a running container
   list      list containers
   spec      write a default config.json
   features  print the runtime-spec features this runtime supports
@@ -175,6 +176,57 @@ int cmd_spec(const cli::Parsed& p) {
     return 0;
 }
 
+Result<int> parse_count(const std::string& v, std::string_view what) {
+    char* end = nullptr;
+    long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end || n < 0 || n > 65536) return fail("{}: invalid number {:?}", what, v);
+    return static_cast<int>(n);
+}
+
+int cmd_exec(runtime::Runtime& rt, std::span<char* const> rest) {
+    static constexpr cli::FlagDef defs[] = {
+        {"process", "p", true},   {"tty", "t", false},           {"cwd", nullptr, true},
+        {"env", "e", true},       {"user", "u", true},           {"additional-gids", "g", true},
+        {"cap", "c", true},       {"no-new-privs", nullptr, false}, {"apparmor", nullptr, true},
+        {"process-label", nullptr, true}, {"preserve-fds", nullptr, true}, {"detach", "d", false},
+        {"pid-file", nullptr, true}, {"console-socket", nullptr, true}, {"ignore-paused", nullptr, false},
+        {"cgroup", nullptr, true},
+    };
+    auto p = cli::parse_flags(rest, defs, "exec");
+    if (!p) return report(p.error());
+    if (p->positional.empty()) return report(Error{0, "exec: a container id is required (brig-oci exec ID COMMAND...)"});
+    runtime::ExecRequest req;
+    req.id = p->positional[0];
+    req.args.assign(p->positional.begin() + 1, p->positional.end());
+    req.process_file = p->get("process");
+    req.tty = p->has("tty");
+    req.cwd = p->get("cwd");
+    req.env = p->get_all("env");
+    req.user = p->get("user");
+    for (auto& g : p->get_all("additional-gids")) {
+        auto n = parse_count(g, "exec: --additional-gids");
+        if (!n) return report(n.error());
+        req.additional_gids.push_back(static_cast<uint32_t>(*n));
+    }
+    req.caps = p->get_all("cap");
+    req.no_new_privs = p->has("no-new-privs");
+    req.apparmor = p->get("apparmor");
+    req.process_label = p->get("process-label");
+    if (p->has("preserve-fds")) {
+        auto n = parse_count(p->get("preserve-fds"), "exec: --preserve-fds");
+        if (!n) return report(n.error());
+        req.preserve_fds = *n;
+    }
+    req.detach = p->has("detach");
+    req.pid_file = p->get("pid-file");
+    req.console_socket = p->get("console-socket");
+    req.ignore_paused = p->has("ignore-paused");
+    req.sub_cgroup = p->get("cgroup");
+    auto code = rt.exec(req);
+    if (!code) return report(code.error());
+    return *code;
+}
+
 int dispatch(const std::string& cmd, std::span<char* const> rest) {
     runtime::Runtime rt(g.root);
     auto parse = [&](std::span<const cli::FlagDef> defs) { return cli::parse_flags(rest, defs, cmd); };
@@ -243,7 +295,8 @@ int dispatch(const std::string& cmd, std::span<char* const> rest) {
         fmt::print("brig-oci version {}\nspec: {}\n", BRIG_VERSION, oci::kSpecVersion);
         return 0;
     }
-    for (const char* later : {"exec", "ps", "pause", "resume", "update", "events", "checkpoint", "restore"})
+    if (cmd == "exec") return cmd_exec(rt, rest);
+    for (const char* later : {"ps", "pause", "resume", "update", "events", "checkpoint", "restore"})
         if (cmd == later) return report(Error{0, fmt::format("{}: not implemented yet", cmd)});
     return report(Error{0, fmt::format("unknown command {:?} (see brig-oci --help)", cmd)});
 }
