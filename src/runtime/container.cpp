@@ -25,6 +25,7 @@
 #include "runtime/console.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
+#include "runtime/notify.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
 
@@ -196,7 +197,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     std::string config_text;
     auto loaded = oci::load_spec(*bundle, &config_text);
     if (!loaded) return std::unexpected(loaded.error());
-    const oci::Spec& spec = *loaded;
+    oci::Spec& spec = *loaded;
     if (!spec.process) return fail("{}/config.json: process: required to create a container", *bundle);
     if (spec.process->terminal && opts.console_socket.empty() && !foreground)
         return fail("process.terminal is true: a detached container needs --console-socket to hand the terminal to");
@@ -225,6 +226,22 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
 
     // From here on we create things; the guard undoes them unless create succeeds.
     if (auto r = store_.claim(opts.id); !r) return std::unexpected(r.error());
+    // Socket activation and sd_notify change what the process gets; done after claim so
+    // the notify directory lives in the state dir that the undo guard removes.
+    if (opts.listen_fds > 0) {
+        spec.process->env.push_back(fmt::format("LISTEN_FDS={}", opts.listen_fds));
+        spec.process->env.push_back("LISTEN_PID=1");
+    }
+    if (!opts.notify_socket.empty()) {
+        std::string dir = store_.dir(opts.id) + "/notify";
+        if (::mkdir(dir.c_str(), 0755) < 0) {
+            auto err = sys_fail("create {}", dir);
+            (void)store_.remove(opts.id);
+            return err;
+        }
+        spec.mounts.push_back({kNotifyDirInContainer, "bind", dir, {"rbind", "nosuid", "nodev", "noexec"}, {}, {}});
+        spec.process->env.push_back(fmt::format("NOTIFY_SOCKET={}", kNotifySocketInContainer));
+    }
     pid_t child = -1;
     UniqueFd child_pidfd;
     ScopeGuard undo([&] {
@@ -246,6 +263,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     rec.own_pid_ns = ns->own_pid;
     rec.cgroup_dirs = cg->dirs;
     if (spec.hooks) rec.hooks_json = hooks_to_json(*spec.hooks);
+    rec.notify_socket = opts.notify_socket;
 
     // Record what delete needs before making it, so a create killed at any point leaves
     // something `delete` can clean.
@@ -287,7 +305,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     cfg.new_time_ns = ns->new_time;
     cfg.cgroups = &*cgsys;
     cfg.cgroup = &*cg;
-    cfg.preserve_fds = opts.preserve_fds;
+    cfg.preserve_fds = opts.listen_fds + opts.preserve_fds;
     cfg.restore_mask = restore_mask;
     // The state lock is an flock on an open file: a child holding a copy would hold the lock.
     cfg.close_in_child = {lock->get(), parent_sock.fd()};
@@ -419,6 +437,14 @@ Result<void> Runtime::start(const std::string& id) {
     // returns only when the user's process runs, as poststart hooks require.
     UniqueFd rd(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!rd) return sys_fail("open {}", fifo);
+    UniqueFd notify, init_pidfd;
+    if (!rec->notify_socket.empty()) {
+        // Listen before the process can speak; this process holds the socket from now on.
+        auto n = bind_notify_socket(store_.dir(id) + "/notify");
+        if (!n) return std::unexpected(n.error());
+        notify = std::move(*n);
+        init_pidfd.reset(sys::pidfd_open(rec->pid, 0));
+    }
     {
         UniqueFd wr(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
         if (!wr) return sys_fail("open {}", fifo);
@@ -439,6 +465,9 @@ Result<void> Runtime::start(const std::string& id) {
                                hook_state_json(id, "running", rec->pid, rec->bundle, rec->annotations));
             !r)
             fmt::print(stderr, "brig-oci: warning: {}\n", r.error().what());
+    if (notify && init_pidfd)
+        if (auto r = forward_notify(notify.get(), rec->notify_socket, init_pidfd.get(), rec->pid); !r)
+            return std::unexpected(r.error());
     return {};
 }
 

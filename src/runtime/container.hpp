@@ -22,6 +22,8 @@ struct CreateOptions {
     std::string console_socket;
     bool no_pivot = false;
     int preserve_fds = 0;
+    int listen_fds = 0;          // socket activation: fds 3.. passed on with LISTEN_FDS/LISTEN_PID
+    std::string notify_socket;   // the caller's NOTIFY_SOCKET, forwarded from the container
     bool systemd_cgroup = false;
 };
 

@@ -62,6 +62,7 @@ Result<void> StateStore::save(const ContainerRecord& r) const {
               {"start_time", r.start_time}, {"own_pid_ns", r.own_pid_ns},
               {"annotations", r.annotations}, {"cgroup_dirs", r.cgroup_dirs},
               {"cgroup_created", r.cgroup_created}, {"hooks", r.hooks_json}};
+    if (!r.notify_socket.empty()) j["notify_socket"] = r.notify_socket;
     return linuxfs::write_file_atomic(dir(r.id) + "/state.json", j.dump(), 0600);
 }
 
@@ -95,6 +96,7 @@ Result<ContainerRecord> StateStore::load(const std::string& id) const {
         r.cgroup_dirs = j.value("cgroup_dirs", std::vector<std::string>{});
         r.cgroup_created = j.value("cgroup_created", std::vector<std::string>{});
         r.hooks_json = j.value("hooks", "");
+        r.notify_socket = j.value("notify_socket", "");
         return r;
     } catch (const std::exception& e) {
         return fail("{}: corrupt state file: {}", path, e.what());

@@ -29,6 +29,7 @@ struct ContainerRecord {
     std::vector<std::string> cgroup_dirs;     // the container's cgroup, one per hierarchy
     std::vector<std::string> cgroup_created;  // what delete removes, deepest first
     std::string hooks_json;                   // the spec's hooks (poststop runs at delete)
+    std::string notify_socket;                // the caller's NOTIFY_SOCKET, if any
 };
 
 class StateStore {

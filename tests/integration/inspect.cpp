@@ -23,7 +23,9 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -417,6 +419,27 @@ std::string op_exec(const std::vector<std::string>& a) {
     return failure(errno).done();
 }
 
+// sd_notify: one datagram to $NOTIFY_SOCKET.
+std::string op_notify(const std::vector<std::string>& a) {
+    const char* path = std::getenv("NOTIFY_SOCKET");
+    if (!path) return failure(ENOENT).done();
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+    ssize_t n = ::sendto(fd, a[0].data(), a[0].size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    int e = errno;
+    ::close(fd);
+    if (n < 0) return failure(e).done();
+    return Obj().boolean("ok", true).done();
+}
+
+// Sleep for a number of milliseconds (orders operations against the outside).
+std::string op_sleep(const std::vector<std::string>& a) {
+    ::usleep(static_cast<useconds_t>(std::strtoul(a[0].c_str(), nullptr, 10)) * 1000);
+    return Obj().boolean("ok", true).done();
+}
+
 std::string run_op(const std::vector<std::string>& op, int argc, char** argv) {
     const std::string& name = op[0];
     std::vector<std::string> args(op.begin() + 1, op.end());
@@ -428,6 +451,7 @@ std::string run_op(const std::vector<std::string>& op, int argc, char** argv) {
     static const Spec specs[] = {
         {"read", 1, op_read},   {"write", 1, op_write}, {"stat", 1, op_stat},           {"ls", 1, op_ls},
         {"mkdir", 1, op_mkdir}, {"exec", 1, op_exec},   {"setrlimit", 3, op_setrlimit},
+        {"notify", 1, op_notify}, {"sleep", 1, op_sleep},
     };
     if (name == "report") return report(argc, argv);
     for (const auto& s : specs) {

@@ -102,6 +102,11 @@ Result<runtime::CreateOptions> create_options(const cli::Parsed& p, std::string_
     o.console_socket = p.get("console-socket");
     o.no_pivot = p.has("no-pivot");
     o.systemd_cgroup = g.systemd_cgroup;
+    // systemd socket activation: fds 3.. are ours to pass on when LISTEN_PID names us.
+    if (const char* n = std::getenv("LISTEN_FDS"); n && std::getenv("LISTEN_PID") &&
+                                                   std::atoi(std::getenv("LISTEN_PID")) == ::getpid())
+        o.listen_fds = std::max(0, std::atoi(n));
+    if (const char* ns = std::getenv("NOTIFY_SOCKET"); ns && *ns) o.notify_socket = ns;
     if (p.has("preserve-fds")) {
         std::string v = p.get("preserve-fds");
         char* end = nullptr;
