@@ -218,9 +218,11 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (!ns) return std::unexpected(ns.error());
     auto cgsys = cgroup::detect();
     if (!cgsys) return std::unexpected(cgsys.error());
-    if (opts.systemd_cgroup && spec.linux->cgroupsPath.find(':') != std::string::npos)
+    // Without a running systemd there is nobody to ask for a unit: refuse rather than
+    // silently fall back to cgroupfs (the caller asked for systemd's bookkeeping).
+    if (opts.systemd_cgroup && !linuxfs::exists("/run/systemd/system"))
         return fail("--systemd-cgroup: systemd is not running on this machine, so the cgroup {:?} cannot be "
-                    "created through it", spec.linux->cgroupsPath);
+                    "created through it (drop --systemd-cgroup to use cgroupfs)", spec.linux->cgroupsPath);
     auto cg = cgroup::plan(*cgsys, spec.linux->cgroupsPath, opts.id);
     if (!cg) return std::unexpected(cg.error());
 

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -434,6 +435,15 @@ std::string op_notify(const std::vector<std::string>& a) {
     return Obj().boolean("ok", true).done();
 }
 
+// The calling process's io priority as "class:data" (ioprio_get has no glibc wrapper).
+std::string op_ioprio(const std::vector<std::string>&) {
+    long v = ::syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0);
+    if (v < 0) return failure(errno).done();
+    Obj o;
+    o.boolean("ok", true).raw("class", std::to_string(v >> 13)).raw("data", std::to_string(v & 0xff));
+    return o.done();
+}
+
 // Sleep for a number of milliseconds (orders operations against the outside).
 std::string op_sleep(const std::vector<std::string>& a) {
     ::usleep(static_cast<useconds_t>(std::strtoul(a[0].c_str(), nullptr, 10)) * 1000);
@@ -451,7 +461,7 @@ std::string run_op(const std::vector<std::string>& op, int argc, char** argv) {
     static const Spec specs[] = {
         {"read", 1, op_read},   {"write", 1, op_write}, {"stat", 1, op_stat},           {"ls", 1, op_ls},
         {"mkdir", 1, op_mkdir}, {"exec", 1, op_exec},   {"setrlimit", 3, op_setrlimit},
-        {"notify", 1, op_notify}, {"sleep", 1, op_sleep},
+        {"notify", 1, op_notify}, {"sleep", 1, op_sleep}, {"ioprio", 0, op_ioprio},
     };
     if (name == "report") return report(argc, argv);
     for (const auto& s : specs) {

@@ -539,3 +539,36 @@ TEST_F(SystemdTest, ListenFdsArePassedOn) {
 
 }  // namespace
 }  // namespace brig::it
+
+namespace brig::it {
+namespace {
+
+TEST_F(SpecExtrasTest, IoPriorityAndScheduler) {
+    Container c;
+    c.config()["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_IDLE"}, {"priority", 0}};
+    c.config()["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"nice", 5}};
+    auto res = c.inspect_ops({{"ioprio"}, {"read", "/proc/self/stat"}});
+    ASSERT_EQ(res[0].value("ok", false), true) << res[0];
+    EXPECT_EQ(res[0]["class"], 3) << "IOPRIO_CLASS_IDLE";
+    std::string stat = res[1]["data"];
+    // Fields after the command name: state is field 3; nice is 19, policy is 41.
+    std::istringstream in(stat.substr(stat.rfind(')') + 2));
+    std::vector<std::string> f{"", "", ""};
+    for (std::string x; in >> x;) f.push_back(x);
+    ASSERT_GT(f.size(), 41u);
+    EXPECT_EQ(f[19], "5") << "nice";
+    EXPECT_EQ(f[41], "3") << "SCHED_BATCH";
+}
+
+TEST_F(SpecExtrasTest, SystemdCgroupIsRefusedWithoutSystemd) {
+    if (fs::exists("/run/systemd/system")) GTEST_SKIP() << "systemd runs on this machine";
+    Container c;
+    c.write_config(c.id());
+    auto r = c.runtime_with({"--systemd-cgroup"}, {"run", "--bundle", c.bundle().string(), c.id()});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, HasSubstr("systemd"));
+    c.expect_nothing_left(c.id());
+}
+
+}  // namespace
+}  // namespace brig::it
