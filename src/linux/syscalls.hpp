@@ -3,6 +3,7 @@
 
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,6 +14,16 @@ namespace brig::sys {
 // clone3 with fork semantics (no new stack): returns 0 in the child, the child's pid in the parent.
 inline long clone3(clone_args& args) {
     return ::syscall(SYS_clone3, &args, sizeof(args));
+}
+
+// fork() through clone3, with a pidfd for the child in *pidfd (glibc's fork would also
+// run atfork handlers and fix up thread state we do not use).
+inline long fork_pidfd(int* pidfd) {
+    clone_args args{};
+    args.flags = CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+    args.exit_signal = SIGCHLD;
+    return clone3(args);
 }
 
 inline int openat2(int dirfd, const char* path, const open_how& how) {

@@ -16,6 +16,7 @@
 
 #include <cstring>
 
+#include "linux/fdpass.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::runtime {
@@ -56,20 +57,8 @@ Result<void> send_console(const std::string& socket_path, int master) {
     if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
         return sys_fail("connect to --console-socket {}", socket_path);
     // The payload names the terminal, as runc does; the fd rides along as SCM_RIGHTS.
-    char name[] = "/dev/ptmx";
-    iovec iov{name, sizeof name - 1};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cm), &master, sizeof master);
-    if (::sendmsg(sock.get(), &msg, MSG_NOSIGNAL) < 0) return sys_fail("send the pty to --console-socket {}", socket_path);
+    static constexpr char name[] = "/dev/ptmx";
+    if (linuxfs::send_with_fd(sock.get(), name, sizeof name - 1, master) < 0) return sys_fail("send the pty to --console-socket {}", socket_path);
     return {};
 }
 

@@ -400,15 +400,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
 
     rec.created = now_rfc3339();
     if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
-    if (!opts.pid_file.empty()) {
-        std::string pf = opts.pid_file;
-        if (pf.front() != '/') {
-            char cwd[PATH_MAX];
-            if (::getcwd(cwd, sizeof cwd)) pf = std::string(cwd) + "/" + pf;
-        }
-        if (auto w = linuxfs::write_file_atomic(pf, std::to_string(child), 0644); !w)
-            return std::unexpected(std::move(w.error()).context("--pid-file"));
-    }
+    if (auto w = write_pid_file(opts.pid_file, child); !w) return std::unexpected(w.error());
     undo.dismiss();
     out.pid = child;
     return out;

@@ -207,11 +207,7 @@ Result<int> Runtime::exec(const ExecRequest& req) {
     if (!req.detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
     int pidfd = -1;
-    clone_args args{};
-    args.flags = CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    long r = sys::clone3(args);
+    long r = sys::fork_pidfd(&pidfd);
     if (r < 0) return sys_fail("fork the exec process");
     if (r == 0) exec_child(*proc, joins, child_sock, {parent_sock.fd()}, req.preserve_fds, old);
     pid_t child = static_cast<pid_t>(r);
@@ -249,15 +245,7 @@ Result<int> Runtime::exec(const ExecRequest& req) {
         return std::unexpected(Error{m->errnum, std::move(m->text)});
     kill_child.dismiss();
 
-    if (!req.pid_file.empty()) {
-        std::string pf = req.pid_file;
-        if (pf.front() != '/') {
-            char cwd[PATH_MAX];
-            if (::getcwd(cwd, sizeof cwd)) pf = std::string(cwd) + "/" + pf;
-        }
-        if (auto w = linuxfs::write_file_atomic(pf, std::to_string(child), 0644); !w)
-            return std::unexpected(std::move(w.error()).context("--pid-file"));
-    }
+    if (auto w = write_pid_file(req.pid_file, child); !w) return std::unexpected(w.error());
     if (req.detach) return 0;
     UniqueFd sigfd(::signalfd(-1, &forward, SFD_CLOEXEC));
     if (!sigfd) return sys_fail("signalfd");

@@ -31,11 +31,7 @@ Result<void> run_hook(const oci::Hook& h, const std::string& where, const std::s
     envp.push_back(nullptr);
 
     int pidfd = -1;
-    clone_args args{};
-    args.flags = CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    long pid = sys::clone3(args);
+    long pid = sys::fork_pidfd(&pidfd);
     if (pid < 0) return sys_fail("{}: fork", where);
     if (pid == 0) {
         ::dup2(rd.get(), 0);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -166,6 +167,18 @@ Status status_of(const StateStore& store, const ContainerRecord& rec) {
         }
     }
     return Status::Running;
+}
+
+Result<void> write_pid_file(const std::string& path, pid_t pid) {
+    if (path.empty()) return {};
+    std::string full = path;
+    if (full.front() != '/') {
+        char cwd[PATH_MAX];
+        if (::getcwd(cwd, sizeof cwd)) full = std::string(cwd) + "/" + full;
+    }
+    if (auto w = linuxfs::write_file_atomic(full, std::to_string(pid), 0644); !w)
+        return std::unexpected(std::move(w.error()).context("--pid-file"));
+    return {};
 }
 
 std::string now_rfc3339() {

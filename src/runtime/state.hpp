@@ -64,6 +64,9 @@ Status status_of(const StateStore& store, const ContainerRecord& rec);
 // Field 22 of /proc/<pid>/stat (start time in clock ticks); 0 if the process is gone or a zombie.
 uint64_t process_start_time(pid_t pid);
 
+// --pid-file: the pid, written atomically (relative paths are taken from the cwd). No-op for "".
+Result<void> write_pid_file(const std::string& path, pid_t pid);
+
 // The current time as RFC 3339 with nanoseconds (e.g. 2026-11-23T20:19:44.123456789Z).
 std::string now_rfc3339();
 

@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 
 #include <cstring>
+
+#include "linux/fdpass.hpp"
 #include <vector>
 
 namespace brig::runtime {
@@ -29,24 +31,7 @@ Result<void> SyncSocket::send(SyncType type, int32_t errnum, std::string_view te
     Header h{static_cast<uint32_t>(type), errnum};
     std::memcpy(buf, &h, sizeof h);
     std::memcpy(buf + sizeof h, text.data(), text.size());
-    iovec iov{buf, sizeof h + text.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
-    if (pass_fd >= 0) {
-        std::memset(ctrl, 0, sizeof ctrl);
-        msg.msg_control = ctrl;
-        msg.msg_controllen = sizeof ctrl;
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-    }
-    ssize_t n;
-    do n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = linuxfs::send_with_fd(fd_.get(), buf, sizeof h + text.size(), pass_fd);
     if (n < 0) return sys_fail("send sync message");
     return {};
 }
