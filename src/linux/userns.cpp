@@ -17,6 +17,11 @@ std::string map_text(const std::vector<oci::IdMapping>& maps) {
 }
 
 Result<void> write_maps(pid_t pid, const std::vector<oci::IdMapping>& uids, const std::vector<oci::IdMapping>& gids) {
+    // Without CAP_SETGID in the parent namespace, the kernel takes a gid_map only once
+    // setgroups is denied (else the process could drop supplementary groups it was kept out by).
+    if (::geteuid() != 0)
+        if (auto r = linuxfs::write_file(fmt::format("/proc/{}/setgroups", pid), "deny"); !r)
+            return std::unexpected(std::move(r.error()).context("deny setgroups"));
     if (auto r = linuxfs::write_file(fmt::format("/proc/{}/uid_map", pid), map_text(uids)); !r)
         return std::unexpected(std::move(r.error()).context("write uid_map"));
     if (auto r = linuxfs::write_file(fmt::format("/proc/{}/gid_map", pid), map_text(gids)); !r)

@@ -74,6 +74,13 @@ void thaw(const ContainerRecord& rec) {
     }
 }
 
+// Does the spec ask for any resource limit (rootless containers can run without a cgroup
+// only if not)?
+bool has_limits(const oci::Resources& r) {
+    return r.memory || r.cpu || r.pids || r.blockIO || !r.hugepageLimits.empty() || r.network || !r.rdma.empty() ||
+           !r.unified.empty();
+}
+
 struct NamespacePlan {
     uint64_t clone_flags = 0;
     int unshare_flags = 0;
@@ -272,7 +279,19 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     for (auto& d : cg->dirs)
         if (!linuxfs::exists(d)) rec.cgroup_created.push_back(d);
     if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
-    if (auto r = cgroup::create(*cg); !r) return std::unexpected(r.error());
+    if (auto r = cgroup::create(*cg); !r) {
+        // Rootless without a delegated cgroup: run without one, as runc does, unless the
+        // spec asks for limits that need it.
+        bool denied = r.error().errnum == EACCES || r.error().errnum == EPERM || r.error().errnum == EROFS;
+        if (::geteuid() == 0 || !denied) return std::unexpected(r.error());
+        if (spec.linux->resources && has_limits(*spec.linux->resources))
+            return std::unexpected(std::move(r.error()).context(
+                "rootless: linux.resources needs a cgroup delegated to this user"));
+        cg->dirs.clear();
+        cg->created.clear();
+        cg->v2_dir.clear();
+        rec.cgroup_dirs.clear();
+    }
     rec.cgroup_created = cg->created;
     if (spec.linux->resources)
         if (auto r = cgroup::apply(*cg, *cgsys, *spec.linux->resources); !r)

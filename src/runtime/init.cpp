@@ -82,6 +82,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
         if (index >= spec.mounts.size()) return fail("sync: mount index {} out of range", m->text);
         premade[index] = std::move(fd);
     }
+    if (::geteuid() != 0) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // rootless: maps are written now
     if (cfg.new_user_ns || next == 1) {
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return sys_fail("become root in the user namespace");
     }
@@ -162,8 +163,9 @@ void run_init(const InitConfig& cfg) {
     for (int fd : cfg.close_in_child) ::close(fd);
     SyncSocket sync{UniqueFd(cfg.sync_fd)};
     // Nobody may open our /proc/<pid>/exe or memory while we run host code in the
-    // container's namespaces; execve resets this for the user's process.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // container's namespaces; execve resets this for the user's process. A rootless
+    // runtime must first write our id maps, which needs us dumpable: then it waits for Go.
+    if (::geteuid() == 0) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // If the runtime dies during setup, so do we.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 

@@ -116,6 +116,14 @@ Result<void> mount_cgroups(const RootfsContext& ctx, int root_fd, const oci::Mou
     unsigned long ro = p.flags & MS_RDONLY;
     unsigned long common = p.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME);
     if (!ctx.cgroups || !ctx.cgroup) return fail("mount cgroup on {}: no cgroup was set up", dest);
+    if (ctx.cgroup->dirs.empty()) {
+        // Rootless without a cgroup of its own: the caller's view, read-only.
+        if (::mount("/sys/fs/cgroup", fd_path(target->get()).c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+            return sys_fail("bind /sys/fs/cgroup on {}", dest);
+        auto top = linuxfs::open_in_root(root_fd, dest, O_PATH);
+        if (!top) return std::unexpected(top.error());
+        return set_attr(top->get(), MOUNT_ATTR_RDONLY | attr_of(common), 0, true, dest);
+    }
 
     if (ctx.cgroups->layout == cgroup::Layout::V2) {
         if (ctx.new_cgroup_ns) {

@@ -316,6 +316,11 @@ int main(int argc, char** argv) {
     };
     auto p = cli::parse_flags(std::span<char* const>(argv + 1, static_cast<size_t>(argc - 1)), globals, "brig-oci");
     if (!p) return report(p.error());
+    if (::geteuid() != 0) {
+        // Rootless: a state root of the user's own, as runc does.
+        const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+        g.root = xdg && *xdg ? std::string(xdg) + "/brig-oci" : fmt::format("/tmp/brig-oci-{}", ::geteuid());
+    }
     g.root = p->get("root", g.root);
     g.log_file = p->get("log");
     std::string format = p->get("log-format", "text");
