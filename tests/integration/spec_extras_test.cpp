@@ -619,3 +619,82 @@ TEST_F(RootlessTest, UnprivilegedUserRunsAContainer) {
 
 }  // namespace
 }  // namespace brig::it
+
+namespace brig::it {
+namespace {
+
+TEST_F(SpecExtrasTest, RecvttyToolReceivesTheTerminal) {
+    Container c;
+    c.config()["process"]["terminal"] = true;
+    c.set_args({"sh", "-c", "echo hello-over-recvtty; tty"});
+    fs::path sock = c.dir() / "recvtty.sock";
+    Child recv({BRIG_IT_RECVTTY, "--no-stdin", sock.string()});
+    ASSERT_TRUE(wait_until([&] { return fs::exists(sock); })) << "brig-recvtty did not listen";
+    c.write_config(c.id());
+    auto created = c.runtime({"create", "--bundle", c.bundle().string(), "--console-socket", sock.string(), c.id()});
+    ASSERT_TRUE(created.ok()) << created;
+    ASSERT_TRUE(c.start().ok());
+    auto out = recv.wait(5s);
+    ASSERT_TRUE(out.has_value()) << "brig-recvtty did not finish";
+    EXPECT_THAT(out->out, HasSubstr("hello-over-recvtty"));
+    EXPECT_THAT(out->out, HasSubstr("/dev/pts/0"));
+}
+
+TEST_F(SpecExtrasTest, PreservedFdsAreReadableInside) {
+    Container c;
+    write_text(c.dir() / "passed.txt", "through fd 3 and 4");
+    c.set_args({"sh", "-c", "cat <&3; echo; cat <&4; ls /proc/self/fd"});
+    c.write_config(c.id());
+    std::string cmd = "exec 3<" + (c.dir() / "passed.txt").string() + " 4<" + (c.dir() / "passed.txt").string() +
+                      "; exec " + runtime_path() + " --root " + c.state_root().string() + " run --preserve-fds 2 --bundle " +
+                      c.bundle().string() + " " + c.id();
+    auto r = run_process({"sh", "-c", cmd});
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_THAT(r.out, HasSubstr("through fd 3 and 4\nthrough fd 3 and 4"));
+    // Nothing beyond stdio, the two preserved fds and ls's own directory fd.
+    EXPECT_THAT(r.out, HasSubstr("0\n1\n2\n3\n4\n5\n"));
+    EXPECT_THAT(r.out, ::testing::Not(HasSubstr("\n6\n")));
+}
+
+TEST_F(ExecTest, InteractiveTtyWithWindowSize) {
+    Running t;
+    json proc = {{"args", {"sh"}}, {"cwd", "/"}, {"terminal", true}, {"consoleSize", {{"height", 25}, {"width", 90}}},
+                 {"env", {"PATH=/bin:/usr/bin", "TERM=dumb"}}, {"user", {{"uid", 0}, {"gid", 0}}}};
+    write_text(t.c.dir() / "tty-process.json", proc.dump());
+    ConsoleListener listener(t.c.dir() / "tty.sock");
+    auto r = t.exec({"--process", (t.c.dir() / "tty-process.json").string(), "--detach", "--console-socket",
+                     (t.c.dir() / "tty.sock").string(), t.c.id()});
+    ASSERT_TRUE(r.ok()) << r;
+    int master = listener.receive();
+    ASSERT_GE(master, 0);
+    std::string cmd = "stty size; echo sum=$((40+2)); exit\n";
+    ASSERT_EQ(::write(master, cmd.data(), cmd.size()), static_cast<ssize_t>(cmd.size()));
+    std::string out = read_until_eof(master, 5s);
+    EXPECT_THAT(out, HasSubstr("25 90"));
+    EXPECT_THAT(out, HasSubstr("sum=42"));
+}
+
+TEST_F(HooksTest, HooksRunInTheNamespacesTheSpecSays) {
+    Container c;
+    fs::path log = c.add_bind("/hooklog", "hooklog", {"rbind", "rw"}) / "ns";
+    auto ns_hook = [&](const std::string& name) {
+        return json{{"path", "/bin/sh"},
+                    {"args", {"sh", "-c", "echo " + name + " $(readlink /proc/self/ns/net) >> " + log.string()}}};
+    };
+    c.config()["hooks"] = {{"createRuntime", {ns_hook("createRuntime")}},
+                           {"createContainer", {ns_hook("createContainer")}},
+                           {"poststart", {ns_hook("poststart")}}};
+    c.set_args({"sh", "-c", "readlink /proc/self/ns/net > /hooklog/container"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    std::string container = read_text(log.parent_path() / "container");
+    std::string host = "net:[" + std::to_string(ns_inode("self", "net")) + "]";
+    std::string text = read_text(log);
+    EXPECT_THAT(text, HasSubstr("createRuntime " + host));
+    EXPECT_THAT(text, HasSubstr("poststart " + host));
+    EXPECT_THAT(text, HasSubstr("createContainer " + container.substr(0, container.size() - 1)));
+    EXPECT_THAT(container, ::testing::Not(HasSubstr(host)));
+}
+
+}  // namespace
+}  // namespace brig::it
