@@ -1,11 +1,11 @@
 #include "cgroup/manager.hpp"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -34,37 +34,84 @@ std::string trim(std::string s) {
 
 // Does this hierarchy carry the given v1 controller?
 bool has(const Hierarchy& h, std::string_view c) {
-    for (auto& x : h.controllers)
-        if (x == c) return true;
-    return false;
+    return std::find(h.controllers.begin(), h.controllers.end(), c) != h.controllers.end();
 }
 
-Result<void> write(const std::string& dir, const char* file, const std::string& value) {
-    if (auto r = linuxfs::write_file(dir + "/" + file, value); !r)
-        return std::unexpected(Error{r.error().errnum, fmt::format("cgroup: write {:?} to {}/{}", value, dir, file)});
-    return {};
+// Words of a whitespace-separated file (cgroup.controllers, cgroup.subtree_control).
+std::vector<std::string> words(const std::string& path) {
+    std::vector<std::string> out;
+    auto s = linuxfs::read_file(path);
+    if (!s) return out;
+    std::istringstream in(*s);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+// Subdirectories (child cgroups) of a cgroup directory.
+std::vector<std::string> children(const std::string& dir) {
+    std::vector<std::string> out;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return out;
+    while (dirent* e = ::readdir(d))
+        if (e->d_type == DT_DIR && std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
+            out.push_back(dir + "/" + e->d_name);
+    ::closedir(d);
+    return out;
+}
+
+void read_procs(const std::string& dir, std::vector<pid_t>& out) {
+    auto s = linuxfs::read_file(dir + "/cgroup.procs");
+    if (!s) return;
+    for (auto& l : split(*s, '\n'))
+        if (!l.empty()) out.push_back(static_cast<pid_t>(std::stol(l)));
+}
+
+// v2: enable every available controller in cgroup.subtree_control from the hierarchy's
+// root down to the container's parent, so that the container's cgroup gets their files.
+// Controllers already enabled are left alone; failures (a parent with processes of its
+// own cannot enable domain controllers) leave the controller unavailable, which apply()
+// reports for any limit that needs it.
+void enable_controllers(const std::string& root, const std::string& leaf) {
+    if (leaf.size() <= root.size() || !leaf.starts_with(root)) return;
+    std::string level = root;
+    auto parts = split(std::string_view(leaf).substr(root.size() + 1), '/');
+    for (size_t i = 0; i < parts.size(); ++i) {
+        auto available = words(level + "/cgroup.controllers");
+        auto enabled = words(level + "/cgroup.subtree_control");
+        std::string add;
+        std::vector<std::string> missing;
+        for (auto& c : available)
+            if (std::find(enabled.begin(), enabled.end(), c) == enabled.end()) missing.push_back(c);
+        for (auto& c : missing) add += (add.empty() ? "+" : " +") + c;
+        if (!add.empty() && !linuxfs::write_file(level + "/cgroup.subtree_control", add))
+            for (auto& c : missing) (void)linuxfs::write_file(level + "/cgroup.subtree_control", "+" + c);
+        level += "/" + parts[i];
+    }
 }
 
 }  // namespace
 
-Result<System> detect() {
-    auto mountinfo = linuxfs::read_file("/proc/self/mountinfo");
-    if (!mountinfo) return std::unexpected(mountinfo.error());
-    auto self = linuxfs::read_file("/proc/self/cgroup");
-    if (!self) return std::unexpected(self.error());
-
-    // hierarchy key ("memory", "name=systemd", "" for v2) -> caller's path
+Result<System> detect_from(std::string_view mountinfo, std::string_view self_cgroup) {
+    // hierarchy key ("memory", "cpu,cpuacct", "name=systemd", "" for v2) -> caller's path
     std::map<std::string, std::string> own;
-    for (auto& line : split(*self, '\n')) {
+    for (auto& line : split(self_cgroup, '\n')) {
         auto f = split(line, ':');
         if (f.size() < 3) continue;
-        std::string path = line.substr(f[0].size() + f[1].size() + 2);
-        own[f[1]] = path;
+        own[f[1]] = line.substr(f[0].size() + f[1].size() + 2);
     }
+    // A mount showing a sub-cgroup (root != "/") holds the caller's cgroup relative to it.
+    auto relative = [](const std::string& path, const std::string& root) -> std::string {
+        if (root == "/") return path;
+        if (path == root) return "/";
+        if (path.starts_with(root + "/")) return path.substr(root.size());
+        return "/";  // a cgroup namespace already shows the path from its root
+    };
 
-    System sys;
-    bool v1 = false, v2 = false, root_is_v2 = false;
-    std::istringstream in(*mountinfo);
+    // The best mount of each hierarchy: one of its root if there is one, else the first.
+    std::vector<std::string> order;
+    std::map<std::string, Hierarchy> best;
+    bool root_is_v2 = false;
+    std::istringstream in{std::string(mountinfo)};
     for (std::string line; std::getline(in, line);) {
         // id parent major:minor root mountpoint opts [optional...] - fstype source superopts
         auto sep = line.find(" - ");
@@ -74,31 +121,48 @@ Result<System> detect() {
         if (pre.size() < 5 || post.size() < 3) continue;
         const std::string& fstype = post[0];
         if (fstype != "cgroup" && fstype != "cgroup2") continue;
-        if (pre[3] != "/") continue;  // a bind of a sub-cgroup: not a hierarchy root we manage
         Hierarchy h;
         h.mountpoint = pre[4];
+        h.root = pre[3];
+        std::string key;
         if (fstype == "cgroup2") {
             h.v2 = true;
-            h.own_path = own.count("") ? own[""] : "/";
-            v2 = true;
             if (h.mountpoint == "/sys/fs/cgroup") root_is_v2 = true;
         } else {
             for (auto& o : split(post[2], ','))
                 if (o != "rw" && o != "ro" && !o.starts_with("release_agent") && o != "clone_children" &&
-                    o != "noprefix" && o != "xattr" && o != "nsdelegate" && o != "cpuset_v2_mode")
+                    o != "noprefix" && o != "xattr" && o != "nsdelegate" && o != "cpuset_v2_mode" &&
+                    o != "memory_recursiveprot" && o != "memory_localevents" && o != "favordynmods")
                     h.controllers.push_back(o);
-            std::string key;
             for (auto& c : h.controllers) key += (key.empty() ? "" : ",") + c;
-            h.own_path = own.count(key) ? own[key] : "/";
-            v1 = true;
         }
-        sys.hierarchies.push_back(std::move(h));
+        h.own_path = relative(own.count(key) ? own[key] : "/", h.root);
+        auto it = best.find(key);
+        if (it == best.end()) {
+            order.push_back(key);
+            best.emplace(key, std::move(h));
+        } else if (it->second.root != "/" && h.root == "/") {
+            it->second = std::move(h);
+        }
+    }
+    System sys;
+    bool v1 = false, v2 = false;
+    for (auto& key : order) {
+        (best[key].v2 ? v2 : v1) = true;
+        sys.hierarchies.push_back(std::move(best[key]));
     }
     if (!v1 && !v2) return fail("cgroup: no cgroup file system is mounted");
     sys.layout = (v2 && !v1) || root_is_v2 ? Layout::V2 : (v2 ? Layout::Hybrid : Layout::V1);
-    if (root_is_v2)
-        std::erase_if(sys.hierarchies, [](const Hierarchy& h) { return !h.v2; });
+    if (root_is_v2) std::erase_if(sys.hierarchies, [](const Hierarchy& h) { return !h.v2; });
     return sys;
+}
+
+Result<System> detect() {
+    auto mountinfo = linuxfs::read_file("/proc/self/mountinfo");
+    if (!mountinfo) return std::unexpected(mountinfo.error());
+    auto self = linuxfs::read_file("/proc/self/cgroup");
+    if (!self) return std::unexpected(self.error());
+    return detect_from(*mountinfo, *self);
 }
 
 Result<Cgroup> plan(const System& sys, const std::string& cgroups_path, const std::string& id) {
@@ -108,20 +172,45 @@ Result<Cgroup> plan(const System& sys, const std::string& cgroups_path, const st
                     "which this machine cannot honour (systemd is not running)", p);
     for (auto& part : split(p, '/'))
         if (part == "..") return fail("linux.cgroupsPath {:?}: must not contain \"..\"", p);
+    if (p.find('\0') != std::string::npos) return fail("linux.cgroupsPath: must not contain a NUL byte");
     Cgroup cg;
     cg.v2_only = sys.layout == Layout::V2;
     for (auto& h : sys.hierarchies) {
         std::string rel = p.front() == '/' ? p : (h.own_path == "/" ? "/" : h.own_path + "/") + p;
-        std::string dir = h.mountpoint + rel;
-        while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-        if (h.v2) cg.v2_dir = dir;
+        // Clean repeated and trailing slashes.
+        std::string clean;
+        for (auto& part : split(rel, '/'))
+            if (!part.empty() && part != ".") clean += "/" + part;
+        std::string dir = h.mountpoint + clean;
+        if (clean.empty()) return fail("linux.cgroupsPath {:?}: names the root cgroup of {}", p, h.mountpoint);
+        if (h.v2) {
+            cg.v2_dir = dir;
+            cg.v2_root = h.mountpoint;
+        }
         cg.dirs.push_back(std::move(dir));
+    }
+    return cg;
+}
+
+Cgroup from_dirs(const System& sys, const std::vector<std::string>& dirs) {
+    Cgroup cg;
+    cg.v2_only = sys.layout == Layout::V2;
+    for (auto& h : sys.hierarchies) {
+        std::string found;
+        for (auto& d : dirs)
+            if (d.starts_with(h.mountpoint + "/")) found = d;
+        if (h.v2 && !found.empty()) {
+            cg.v2_dir = found;
+            cg.v2_root = h.mountpoint;
+        }
+        cg.dirs.push_back(std::move(found));
     }
     return cg;
 }
 
 Result<void> create(Cgroup& cg) {
     for (auto& dir : cg.dirs) {
+        if (dir.empty()) continue;
         // Walk down from the hierarchy root, creating what is missing.
         std::vector<std::string> made;
         size_t pos = 0;
@@ -131,7 +220,7 @@ Result<void> create(Cgroup& cg) {
                 made.push_back(prefix);
                 // A new v1 cpuset starts with no cpus or mems, and nothing can join it
                 // until they are set: inherit the parent's.
-                if (linuxfs::exists(prefix + "/cpuset.cpus")) {
+                if (linuxfs::exists(prefix + "/cpuset.cpus") && !linuxfs::exists(prefix + "/cgroup.controllers")) {
                     std::string parent = prefix.substr(0, prefix.rfind('/'));
                     for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
                         auto v = linuxfs::read_file(parent + "/" + f);
@@ -152,93 +241,224 @@ Result<void> create(Cgroup& cg) {
     // Deepest first across all hierarchies.
     std::stable_sort(cg.created.begin(), cg.created.end(),
                      [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    if (cg.v2_only && !cg.v2_dir.empty() && !cg.v2_root.empty()) enable_controllers(cg.v2_root, cg.v2_dir);
     return {};
 }
 
-Result<void> apply(const Cgroup& cg, const System& sys, const oci::Resources& res) {
-    for (size_t i = 0; i < cg.dirs.size() && i < sys.hierarchies.size(); ++i) {
-        const Hierarchy& h = sys.hierarchies[i];
-        const std::string& d = cg.dirs[i];
-        if (h.v2) {
-            if (sys.layout != Layout::V2) continue;  // hybrid: the v1 controllers do the work
-            if (res.memory && res.memory->limit)
-                if (auto r = write(d, "memory.max", *res.memory->limit < 0 ? "max" : std::to_string(*res.memory->limit)); !r) return r;
-            if (res.pids && res.pids->limit)
-                if (auto r = write(d, "pids.max", *res.pids->limit <= 0 ? "max" : std::to_string(*res.pids->limit)); !r) return r;
-            if (res.cpu && res.cpu->shares && *res.cpu->shares) {
-                // The conversion runc and crun use: shares [2, 262144] -> weight [1, 10000].
-                uint64_t w = 1 + ((*res.cpu->shares - 2) * 9999) / 262142;
-                if (auto r = write(d, "cpu.weight", std::to_string(w)); !r) return r;
-            }
-            if (res.cpu && (res.cpu->quota || res.cpu->period)) {
-                std::string q = res.cpu->quota && *res.cpu->quota > 0 ? std::to_string(*res.cpu->quota) : "max";
-                if (auto r = write(d, "cpu.max", q + " " + std::to_string(res.cpu->period.value_or(100000))); !r) return r;
-            }
+std::string controller_dir(const Cgroup& cg, const System& sys, std::string_view controller) {
+    if (controller.empty()) return cg.v2_dir;
+    for (size_t i = 0; i < cg.dirs.size() && i < sys.hierarchies.size(); ++i)
+        if (!sys.hierarchies[i].v2 && has(sys.hierarchies[i], controller)) return cg.dirs[i];
+    return "";
+}
+
+PlanEnv plan_env(const Cgroup& cg, const System& sys, bool update) {
+    // Copies: the env may outlive the caller's temporaries.
+    auto where = [cg, sys](std::string_view c) -> std::optional<Version> {
+        if (c == "unified") return cg.v2_dir.empty() ? std::nullopt : std::optional(Version::V2);
+        if (!controller_dir(cg, sys, c).empty()) return Version::V1;
+        if (cg.v2_dir.empty()) return std::nullopt;
+        // Device programs attach to any cgroup2 directory; no controller is involved.
+        if (c == "devices") return Version::V2;
+        std::string name = c == "blkio" ? "io" : std::string(c);
+        auto avail = words(cg.v2_dir + "/cgroup.controllers");
+        if (std::find(avail.begin(), avail.end(), name) != avail.end()) return Version::V2;
+        return std::nullopt;
+    };
+    auto dir = [cg, sys, where](std::string_view c) -> std::string {
+        auto v = where(c);
+        if (!v) return "";
+        return *v == Version::V2 ? cg.v2_dir : controller_dir(cg, sys, c);
+    };
+    PlanEnv env;
+    env.where = where;
+    env.exists = [dir](std::string_view c, std::string_view f) {
+        std::string d = dir(c);
+        return !d.empty() && linuxfs::exists(d + "/" + std::string(f));
+    };
+    env.read = [dir](std::string_view c, std::string_view f) -> std::optional<std::string> {
+        std::string d = dir(c);
+        if (d.empty()) return std::nullopt;
+        auto s = linuxfs::read_file(d + "/" + std::string(f));
+        if (!s) return std::nullopt;
+        return trim(*s);
+    };
+    env.update = update;
+    return env;
+}
+
+Result<void> apply(const Cgroup& cg, const System& sys, const oci::Resources& res, const ApplyOptions& opts) {
+    PlanEnv env = plan_env(cg, sys, opts.update);
+    auto plan = plan_resources(res, opts.devices, env);
+    if (!plan) return std::unexpected(plan.error());
+    auto perform = [&](const Write& w) -> Result<void> {
+        std::string d = w.version == Version::V2 ? cg.v2_dir : controller_dir(cg, sys, w.controller);
+        if (auto r = linuxfs::write_file(d + "/" + w.file, w.value); !r)
+            return errno_fail(r.error().errnum, "{}: write {} to {}", w.field, w.value, w.file);
+        return {};
+    };
+    std::vector<const Write*> later;
+    for (const auto& w : plan->writes) {
+        auto r = perform(w);
+        if (r) continue;
+        if (w.retry_on_einval && r.error().errnum == EINVAL) {
+            later.push_back(&w);
             continue;
         }
-        if (has(h, "memory") && res.memory && res.memory->limit)
-            if (auto r = write(d, "memory.limit_in_bytes", std::to_string(*res.memory->limit)); !r) return r;
-        if (has(h, "pids") && res.pids && res.pids->limit)
-            if (auto r = write(d, "pids.max", *res.pids->limit <= 0 ? "max" : std::to_string(*res.pids->limit)); !r) return r;
-        if (has(h, "cpu") && res.cpu) {
-            if (res.cpu->shares && *res.cpu->shares)
-                if (auto r = write(d, "cpu.shares", std::to_string(*res.cpu->shares)); !r) return r;
-            if (res.cpu->period && *res.cpu->period)
-                if (auto r = write(d, "cpu.cfs_period_us", std::to_string(*res.cpu->period)); !r) return r;
-            if (res.cpu->quota && *res.cpu->quota)
-                if (auto r = write(d, "cpu.cfs_quota_us", std::to_string(*res.cpu->quota)); !r) return r;
-        }
+        return r;
+    }
+    for (const Write* w : later)
+        if (auto r = perform(*w); !r) return r;
+    if (plan->bpf_devices) {
+        auto prog = device_program(*plan->bpf_devices);
+        if (auto r = attach_device_program(cg.v2_dir, prog); !r)
+            return std::unexpected(std::move(r.error()).context("linux.resources.devices"));
     }
     return {};
 }
 
 Result<void> join(const Cgroup& cg, pid_t pid) {
     std::string s = std::to_string(pid);
-    for (auto& d : cg.dirs)
-        if (auto r = write(d, "cgroup.procs", s); !r) return r;
+    for (auto& d : cg.dirs) {
+        if (d.empty()) continue;
+        if (auto r = linuxfs::write_file(d + "/cgroup.procs", s); !r)
+            return errno_fail(r.error().errnum, "cgroup: join {} (write {} to cgroup.procs)", d, s);
+    }
     return {};
 }
 
 std::vector<pid_t> pids(const std::vector<std::string>& dirs) {
     std::vector<pid_t> out;
     for (auto& d : dirs) {
-        auto s = linuxfs::read_file(d + "/cgroup.procs");
-        if (!s) continue;
-        for (auto& l : split(*s, '\n'))
-            if (!l.empty()) out.push_back(static_cast<pid_t>(std::stol(l)));
+        if (d.empty()) continue;
+        read_procs(d, out);
         if (!out.empty()) break;
     }
     return out;
 }
 
-namespace {
-// Does a cgroup directory still have child cgroups (other containers under a shared parent)?
-bool has_children(const std::string& dir) {
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return false;
-    bool found = false;
-    while (dirent* e = ::readdir(d))
-        if (e->d_type == DT_DIR && e->d_name[0] != '.') found = true;
-    ::closedir(d);
-    return found;
+std::vector<pid_t> all_pids(const std::vector<std::string>& dirs) {
+    std::vector<pid_t> out;
+    for (auto& d : dirs) {
+        if (d.empty() || !linuxfs::exists(d)) continue;
+        std::vector<std::string> todo{d};
+        while (!todo.empty()) {
+            std::string cur = std::move(todo.back());
+            todo.pop_back();
+            read_procs(cur, out);
+            for (auto& c : children(cur)) todo.push_back(std::move(c));
+        }
+        break;  // every hierarchy holds the same processes
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
 }
+
+bool is_frozen(const Cgroup& cg, const System& sys) {
+    if (std::string d = controller_dir(cg, sys, "freezer"); !d.empty()) {
+        auto s = linuxfs::read_file(d + "/freezer.state");
+        return s && s->starts_with("FROZEN");
+    }
+    if (!cg.v2_dir.empty()) {
+        auto s = linuxfs::read_file(cg.v2_dir + "/cgroup.freeze");
+        return s && s->starts_with("1");
+    }
+    return false;
+}
+
+Result<void> freeze(const Cgroup& cg, const System& sys, bool frozen, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (std::string d = controller_dir(cg, sys, "freezer"); !d.empty()) {
+        const char* want = frozen ? "FROZEN" : "THAWED";
+        for (int round = 0;; ++round) {
+            // FREEZING may persist while a task is in an uninterruptible sleep; writing
+            // FROZEN again retries it (as runc does).
+            if (auto r = linuxfs::write_file(d + "/freezer.state", want); !r)
+                return errno_fail(r.error().errnum, "write {} to {}/freezer.state", want, d);
+            for (int i = 0; i < 100; ++i) {
+                auto s = linuxfs::read_file(d + "/freezer.state");
+                if (!s) return sys_fail("read {}/freezer.state", d);
+                if (trim(*s) == want) return {};
+                std::this_thread::sleep_for(std::chrono::microseconds(i < 10 ? 100 : 1000));
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                if (frozen) (void)linuxfs::write_file(d + "/freezer.state", "THAWED");
+                return fail("{}/freezer.state did not become {} within {} ms", d, want, timeout.count());
+            }
+        }
+    }
+    if (cg.v2_dir.empty()) return fail("cgroup: no freezer: neither a v1 freezer hierarchy nor cgroup v2");
+    const std::string& d = cg.v2_dir;
+    if (auto r = linuxfs::write_file(d + "/cgroup.freeze", frozen ? "1" : "0"); !r)
+        return errno_fail(r.error().errnum, "write {} to {}/cgroup.freeze", frozen ? 1 : 0, d);
+    // cgroup.events says "frozen 1" once every task has stopped.
+    std::string want = frozen ? "frozen 1" : "frozen 0";
+    for (int i = 0;; ++i) {
+        auto s = linuxfs::read_file(d + "/cgroup.events");
+        if (!s) return sys_fail("read {}/cgroup.events", d);
+        if (s->find(want) != std::string::npos) return {};
+        if (std::chrono::steady_clock::now() >= deadline) {
+            if (frozen) (void)linuxfs::write_file(d + "/cgroup.freeze", "0");
+            return fail("{} did not become frozen within {} ms", d, timeout.count());
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(i < 10 ? 100 : 1000));
+    }
+}
+
+namespace {
+
+// Kill every process in dir and below (the container's own cgroup only), thawing it first.
+void kill_inside(const std::string& dir) {
+    if (linuxfs::exists(dir + "/freezer.state")) (void)linuxfs::write_file(dir + "/freezer.state", "THAWED");
+    if (linuxfs::exists(dir + "/cgroup.kill")) {
+        (void)linuxfs::write_file(dir + "/cgroup.kill", "1");
+        return;
+    }
+    if (linuxfs::exists(dir + "/cgroup.freeze")) (void)linuxfs::write_file(dir + "/cgroup.freeze", "0");
+    std::vector<pid_t> ps;
+    std::vector<std::string> todo{dir};
+    while (!todo.empty()) {
+        std::string cur = std::move(todo.back());
+        todo.pop_back();
+        read_procs(cur, ps);
+        for (auto& c : children(cur)) todo.push_back(std::move(c));
+    }
+    for (pid_t p : ps)
+        if (p > 0) ::kill(p, SIGKILL);
+}
+
+// rmdir with retries while the kernel still counts exiting tasks.
+bool remove_dir(const std::string& d, bool leaf) {
+    for (int attempt = 0;; ++attempt) {
+        if (::rmdir(d.c_str()) == 0 || errno == ENOENT) return true;
+        if (errno != EBUSY || attempt >= (leaf ? 400 : 20)) return false;
+        if (leaf && (attempt == 10 || attempt % 100 == 99)) kill_inside(d);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+// The cgroups below a container's own (made by exec --cgroup or by the container itself),
+// deepest first.
+void remove_below(const std::string& dir) {
+    for (auto& c : children(dir)) {
+        remove_below(c);
+        (void)remove_dir(c, true);
+    }
+}
+
 }  // namespace
 
 Result<void> destroy(const std::vector<std::string>& created, const std::vector<std::string>& leaves) {
     Result<void> result;
+    for (auto& d : leaves)
+        if (!d.empty() && std::find(created.begin(), created.end(), d) != created.end()) remove_below(d);
     for (auto& d : created) {
         // Parents we made stay while other containers use them; the kernel also reports
         // EBUSY for a moment after a child cgroup goes, so retry briefly.
         bool leaf = std::find(leaves.begin(), leaves.end(), d) != leaves.end();
-        if (!leaf && has_children(d)) continue;
-        for (int attempt = 0;; ++attempt) {
-            if (::rmdir(d.c_str()) == 0 || errno == ENOENT) break;
-            if (errno != EBUSY || attempt >= (leaf ? 200 : 20)) {
-                if (leaf && result) result = sys_fail("cgroup: remove {}", d);
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
+        if (!leaf && !children(d).empty()) continue;
+        if (!remove_dir(d, leaf) && leaf && result) result = sys_fail("cgroup: remove {}", d);
     }
     return result;
 }

@@ -4,12 +4,23 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 
 namespace brig::linuxfs {
 
 // sendmsg of `len` bytes with `fd` attached (none if fd < 0); MSG_NOSIGNAL, retried on EINTR.
+// Without an fd it is a plain write(2): after a seccomp filter is loaded, write is the call
+// a profile is surest to allow (on SOCK_SEQPACKET it keeps message boundaries all the same).
 inline ssize_t send_with_fd(int sock, const void* data, size_t len, int fd) {
+    if (fd < 0) {
+        ssize_t n;
+        do n = ::write(sock, data, len);
+        while (n < 0 && errno == EINTR);
+        return n;
+    }
     iovec iov{const_cast<void*>(data), len};
     msghdr msg{};
     msg.msg_iov = &iov;

@@ -112,7 +112,7 @@ Result<uint32_t> resolve_action(std::string_view name, const std::optional<uint3
 // seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL): EFAULT means the kernel accepted the flags
 // and then failed to read the (absent) program; EINVAL means it does not know them.
 // This is how libseccomp probes, and it installs nothing.
-bool kernel_accepts_filter_flags(unsigned long flags) {
+[[maybe_unused]] bool kernel_accepts_filter_flags(unsigned long flags) {
     long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, nullptr);
     return rc < 0 && errno == EFAULT;
 }

@@ -19,6 +19,7 @@
 #include "common/scope.hpp"
 #include "linux/fs.hpp"
 #include "linux/netlink.hpp"
+#include "linux/seccomp.hpp"
 #include "linux/syscalls.hpp"
 #include "linux/userns.hpp"
 #include "oci/names.hpp"
@@ -79,6 +80,17 @@ void thaw(const ContainerRecord& rec) {
 bool has_limits(const oci::Resources& r) {
     return r.memory || r.cpu || r.pids || r.blockIO || !r.hugepageLimits.empty() || r.network || !r.rdma.empty() ||
            !r.unified.empty();
+}
+
+// The init went away without a word: say how it ended, and the likely cause.
+Error explain_silent_exit(Error e, int pidfd, bool has_seccomp) {
+    siginfo_t si{};
+    if (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+        return e;
+    std::string how = si.si_code == CLD_EXITED ? fmt::format("exited with status {}", si.si_status)
+                                               : fmt::format("was killed by signal {}", si.si_status);
+    std::string hint = has_seccomp ? " (linux.seccomp may deny a system call the runtime still makes before execve)" : "";
+    return Error{0, fmt::format("container init {} before it reported{}", how, hint)};
 }
 
 struct NamespacePlan {
@@ -208,7 +220,6 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (!spec.process) return fail("{}/config.json: process: required to create a container", *bundle);
     if (spec.process->terminal && opts.console_socket.empty() && !foreground)
         return fail("process.terminal is true: a detached container needs --console-socket to hand the terminal to");
-    if (spec.linux->seccomp) return fail("linux.seccomp: seccomp filters are not supported yet");
     if (spec.linux->intelRdt)
         return fail("linux.intelRdt: Intel RDT (resctrl) is not supported by brig-oci{}",
                     linuxfs::exists("/sys/fs/resctrl/schemata") ? " yet" : " and not available on this kernel");
@@ -221,6 +232,14 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (!rootfs) return std::unexpected(std::move(rootfs.error()).context("root.path"));
     if (!spec.linux->find_namespace("mount")) return fail("linux.namespaces: a mount namespace is required");
 
+    // The filter is compiled here, before any process of the container exists; the init
+    // only loads the finished program.
+    std::optional<seccomp::SeccompFilter> filter;
+    if (spec.linux->seccomp) {
+        auto f = seccomp::SeccompFilter::build(*spec.linux->seccomp);
+        if (!f) return std::unexpected(f.error());
+        filter.emplace(std::move(*f));
+    }
     auto ns = plan_namespaces(*spec.linux);
     if (!ns) return std::unexpected(ns.error());
     auto cgsys = cgroup::detect();
@@ -328,6 +347,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     cfg.cgroup = &*cg;
     cfg.preserve_fds = opts.listen_fds + opts.preserve_fds;
     cfg.restore_mask = restore_mask;
+    cfg.seccomp = filter ? &*filter : nullptr;
     // The state lock is an flock on an open file: a child holding a copy would hold the lock.
     cfg.close_in_child = {lock->get(), parent_sock.fd()};
 
@@ -382,7 +402,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     for (bool ready = false; !ready;) {
         UniqueFd fd;
         auto m = parent_sock.recv(&fd);
-        if (!m) return std::unexpected(m.error());
+        if (!m) return std::unexpected(explain_silent_exit(m.error(), child_pidfd.get(), spec.linux->seccomp.has_value()));
         switch (m->type) {
             case SyncType::Error: return std::unexpected(Error{m->errnum, std::move(m->text)});
             case SyncType::Pid: {
@@ -412,6 +432,16 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
                     out.console = std::move(fd);
                 }
                 break;
+            case SyncType::SeccompFd: {
+                if (!fd) return fail("container init sent no seccomp notify fd");
+                const auto& sc = *spec.linux->seccomp;
+                std::string state = hook_state_json(rec.id, "creating", child, rec.bundle, rec.annotations);
+                if (auto s = seccomp::send_to_listener(
+                        sc.listenerPath, fd.get(), seccomp::container_process_state_json(sc.listenerMetadata, child, state));
+                    !s)
+                    return std::unexpected(std::move(s.error()).context("linux.seccomp.listenerPath"));
+                break;
+            }
             case SyncType::Ready: ready = true; break;
             default: return fail("unexpected sync message type {} from the container init", static_cast<int>(m->type));
         }

@@ -12,13 +12,16 @@
 #include <unistd.h>
 
 #include <climits>
+#include <optional>
 
 #include "common/scope.hpp"
 #include "linux/cpuset.hpp"
 #include "linux/fs.hpp"
+#include "linux/seccomp.hpp"
 #include "linux/syscalls.hpp"
 #include "oci/names.hpp"
 #include "runtime/console.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/container.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/sync.hpp"
@@ -87,7 +90,8 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
 
 // The child: join, set up, report, exec. Never returns.
 [[noreturn]] void exec_child(const oci::Process& p, std::vector<Join>& joins, const SyncSocket& sync,
-                             const std::vector<int>& close_fds, int preserve_fds, const sigset_t& restore) {
+                             const std::vector<int>& close_fds, int preserve_fds, const sigset_t& restore,
+                             const seccomp::SeccompFilter* filter) {
     for (int fd : close_fds) ::close(fd);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // no /proc/<pid>/exe of ours for the container
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -121,12 +125,24 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
             auto sg = linuxfs::read_file("/proc/self/setgroups");
             setgroups_allowed = !sg || sg->rfind("deny", 0) != 0;
         }
+        // The container's seccomp filter applies to exec'd processes too (same order as init).
+        auto load_filter = [&]() -> Result<void> {
+            auto notify = load_seccomp(filter);
+            if (!notify) return std::unexpected(notify.error());
+            if (*notify) return sync.send(SyncType::SeccompFd, 0, {}, notify->get());
+            return {};
+        };
+        if (!p.noNewPrivileges)
+            if (auto r = load_filter(); !r) return std::unexpected(r.error());
         if (auto r = switch_user(p, setgroups_allowed); !r) return std::unexpected(r.error());
         if (p.execCPUAffinity && !p.execCPUAffinity->final.empty())
             if (auto r = cpuset::apply_cpu_affinity(p.execCPUAffinity->final, "process.execCPUAffinity.final"); !r)
                 return std::unexpected(r.error());
         if (auto r = apply_no_new_privs(p); !r) return std::unexpected(r.error());
-        return find_executable(p);
+        auto exe = find_executable(p);
+        if (exe && p.noNewPrivileges)
+            if (auto r = load_filter(); !r) return std::unexpected(r.error());
+        return exe;
     };
     auto exe = setup();
     if (!exe) {
@@ -164,6 +180,12 @@ Result<int> Runtime::exec(const ExecRequest& req) {
     if (!spec) return std::unexpected(std::move(spec.error()).context(fmt::format("container {:?} config", req.id)));
     auto proc = build_process(req, *spec);
     if (!proc) return std::unexpected(proc.error());
+    std::optional<seccomp::SeccompFilter> filter;
+    if (spec->linux->seccomp) {
+        auto f = seccomp::SeccompFilter::build(*spec->linux->seccomp);
+        if (!f) return std::unexpected(std::move(f.error()).context(fmt::format("container {:?}", req.id)));
+        filter.emplace(std::move(*f));
+    }
 
     // Namespaces: every one of the init's that differs from ours. pid and time are
     // entered here (they apply to our children); the rest by the child, user first.
@@ -209,7 +231,7 @@ Result<int> Runtime::exec(const ExecRequest& req) {
     int pidfd = -1;
     long r = sys::fork_pidfd(&pidfd);
     if (r < 0) return sys_fail("fork the exec process");
-    if (r == 0) exec_child(*proc, joins, child_sock, {parent_sock.fd()}, req.preserve_fds, old);
+    if (r == 0) exec_child(*proc, joins, child_sock, {parent_sock.fd()}, req.preserve_fds, old, filter ? &*filter : nullptr);
     pid_t child = static_cast<pid_t>(r);
     UniqueFd child_pidfd(pidfd);
     child_sock.close();
@@ -234,6 +256,13 @@ Result<int> Runtime::exec(const ExecRequest& req) {
             } else {
                 console = std::move(fd);
             }
+        } else if (m->type == SyncType::SeccompFd && fd) {
+            const auto& sc = *spec->linux->seccomp;
+            std::string state = hook_state_json(rec->id, "running", rec->pid, rec->bundle, rec->annotations);
+            if (auto s = seccomp::send_to_listener(sc.listenerPath, fd.get(),
+                                                   seccomp::container_process_state_json(sc.listenerMetadata, child, state));
+                !s)
+                return std::unexpected(std::move(s.error()).context("linux.seccomp.listenerPath"));
         } else if (m->type == SyncType::Ready) {
             ready = true;
         } else {

@@ -147,6 +147,16 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
         auto sg = linuxfs::read_file("/proc/self/setgroups");
         setgroups_allowed = !sg || sg->rfind("deny", 0) != 0;
     }
+    // seccomp: without no_new_privs the kernel wants CAP_SYS_ADMIN to load a filter, so
+    // it goes in before the capabilities are dropped; with it, as late as possible.
+    auto load_filter = [&]() -> Result<void> {
+        auto notify = load_seccomp(cfg.seccomp);
+        if (!notify) return std::unexpected(notify.error());
+        if (*notify) return sync.send(SyncType::SeccompFd, 0, {}, notify->get());
+        return {};
+    };
+    if (!proc.noNewPrivileges)
+        if (auto r = load_filter(); !r) return r;
     if (auto r = switch_user(proc, setgroups_allowed); !r) return r;
     if (lnx.memoryPolicy)
         if (auto r = numa::apply_memory_policy(*lnx.memoryPolicy); !r) return r;
@@ -154,6 +164,8 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
         if (auto r = cpuset::apply_cpu_affinity(proc.execCPUAffinity->final, "process.execCPUAffinity.final"); !r)
             return r;
     if (auto r = apply_no_new_privs(proc); !r) return r;
+    if (proc.noNewPrivileges)
+        if (auto r = load_filter(); !r) return r;
     return {};
 }
 

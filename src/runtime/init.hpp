@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cgroup/manager.hpp"
+#include "linux/seccomp.hpp"
 #include "oci/spec.hpp"
 
 namespace brig::runtime {
@@ -37,6 +38,7 @@ struct InitConfig {
     int preserve_fds = 0;
     std::vector<int> close_in_child;  // the parent's fds the child must not keep (state lock, ...)
     sigset_t restore_mask{};  // the signal mask to restore before exec
+    const seccomp::SeccompFilter* seccomp = nullptr;  // built by the runtime before clone
 };
 
 [[noreturn]] void run_init(const InitConfig& cfg);

@@ -110,6 +110,14 @@ Result<void> switch_user(const oci::Process& p, bool setgroups_allowed) {
     return {};
 }
 
+Result<UniqueFd> load_seccomp(const seccomp::SeccompFilter* filter) {
+    if (!filter) return UniqueFd();
+    bool has_listener = false;
+    auto fd = filter->load(has_listener);
+    if (!fd) return std::unexpected(std::move(fd.error()).context("linux.seccomp: load the filter"));
+    return std::move(*fd);
+}
+
 Result<void> apply_no_new_privs(const oci::Process& p) {
     if (p.noNewPrivileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return sys_fail("set no_new_privs");
     return {};

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/fd.hpp"
+#include "linux/seccomp.hpp"
 #include "oci/spec.hpp"
 
 namespace brig::runtime {
@@ -20,6 +22,11 @@ Result<void> apply_personality(const oci::Linux& l);
 // the capabilities across the uid change. `setgroups_allowed` is false in a user namespace
 // whose setgroups is denied.
 Result<void> switch_user(const oci::Process& p, bool setgroups_allowed);
+
+// Install the seccomp filter (if any). Callers do it where runc does: with no_new_privs,
+// last; without it, while CAP_SYS_ADMIN is still held (before switch_user). Returns the
+// notify fd when the filter has a listener (empty otherwise).
+Result<UniqueFd> load_seccomp(const seccomp::SeccompFilter* filter);
 
 // no_new_privs.
 Result<void> apply_no_new_privs(const oci::Process& p);

@@ -64,7 +64,7 @@ Result<SyncMsg> SyncSocket::recv(UniqueFd* fd_out) const {
         return fail("malformed sync message ({} bytes)", n);
     Header h;
     std::memcpy(&h, buf, sizeof h);
-    if (h.type < static_cast<uint32_t>(SyncType::Go) || h.type > static_cast<uint32_t>(SyncType::Hooks))
+    if (h.type < static_cast<uint32_t>(SyncType::Go) || h.type > static_cast<uint32_t>(SyncType::SeccompFd))
         return fail("unknown sync message type {}", h.type);
     return SyncMsg{static_cast<SyncType>(h.type), h.errnum,
                    std::string(buf + sizeof h, static_cast<size_t>(n) - sizeof h)};

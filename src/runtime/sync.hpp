@@ -19,6 +19,7 @@ enum class SyncType : uint32_t {
     ConsoleFd = 4, // child -> parent: pty master attached as SCM_RIGHTS
     Pid = 5,       // child -> parent: pid of the real init (text holds it), when it had to fork
     MountFd = 6,   // parent -> child: a detached (id-mapped) mount for mounts[text] as SCM_RIGHTS
+    SeccompFd = 8, // child -> parent: the seccomp notify fd (SCM_RIGHTS) for linux.seccomp.listenerPath
     Hooks = 7,     // child -> parent: namespaces ready, run prestart/createRuntime now (parent replies Go
                    // with the state JSON in text)
 };
