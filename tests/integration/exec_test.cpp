@@ -44,12 +44,15 @@ TEST_F(ExecTest, RunsInTheContainersNamespacesAndReturnsTheExitCode) {
     EXPECT_THAT(r.out, HasSubstr("net:[" + std::to_string(ns_inode(std::to_string(init), "net")) + "]"));
 }
 
-TEST_F(ExecTest, SeesTheContainersProcessesAndRoot) {
-    Running t;
-    write_text(t.c.rootfs() / "marker", "in-root");
-    auto r = t.exec({t.c.id(), "sh", "-c", "cat /marker; echo; ps -o pid,comm | grep -c sleep"});
+TEST_F(ExecTest, SeesTheContainersProcessesRootAndHostname) {
+    Container c;
+    c.config()["hostname"] = "exec-host";
+    c.set_args({"sleep", "1000"});
+    ASSERT_TRUE(c.run({"--detach"}).ok());
+    write_text(c.rootfs() / "marker", "in-root");
+    auto r = c.runtime({"exec", c.id(), "sh", "-c", "cat /marker; echo; ps -o pid,comm | grep -c sleep; hostname"});
     ASSERT_TRUE(r.ok()) << r;
-    EXPECT_EQ(r.out, "in-root\n1\n");
+    EXPECT_EQ(r.out, "in-root\n1\nexec-host\n");
 }
 
 TEST_F(ExecTest, UserEnvCwdAndCapabilities) {
