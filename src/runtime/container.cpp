@@ -27,6 +27,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/notify.hpp"
+#include "runtime/process_setup.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/sync.hpp"
 
@@ -240,6 +241,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
         if (!f) return std::unexpected(f.error());
         filter.emplace(std::move(*f));
     }
+    if (auto r = check_lsm(*spec.process, "process"); !r) return std::unexpected(r.error());
     auto ns = plan_namespaces(*spec.linux);
     if (!ns) return std::unexpected(ns.error());
     auto cgsys = cgroup::detect();

@@ -108,6 +108,8 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
                 in_userns = true;
             }
         if (auto m = sync.expect(SyncType::Go); !m) return std::unexpected(m.error());
+        // The exec label goes through the host's procfs, before we enter the container's mounts.
+        if (auto r = apply_lsm(p); !r) return std::unexpected(r.error());
         for (auto& j : joins)
             if (j.nstype != CLONE_NEWUSER && ::setns(j.fd.get(), j.nstype) < 0)
                 return sys_fail("join the container's namespace (type {:#x})", j.nstype);
@@ -180,6 +182,7 @@ Result<int> Runtime::exec(const ExecRequest& req) {
     if (!spec) return std::unexpected(std::move(spec.error()).context(fmt::format("container {:?} config", req.id)));
     auto proc = build_process(req, *spec);
     if (!proc) return std::unexpected(proc.error());
+    if (auto v = check_lsm(*proc, "process"); !v) return std::unexpected(v.error());
     std::optional<seccomp::SeccompFilter> filter;
     if (spec->linux->seccomp) {
         auto f = seccomp::SeccompFilter::build(*spec->linux->seccomp);

@@ -111,6 +111,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
     if (proc.oomScoreAdj)
         if (auto r = write_proc("/proc/self/oom_score_adj", std::to_string(*proc.oomScoreAdj)); !r) return r;
     if (auto r = apply_sysctls(lnx); !r) return r;
+    if (auto r = apply_lsm(proc); !r) return r;  // through the host's procfs, before pivot_root
 
     ::umask(0);  // devices and mount points get exactly the modes asked for
     RootfsContext rctx{spec, cfg.rootfs, cfg.no_pivot, cfg.new_user_ns || next == 1, cfg.new_cgroup_ns,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "linux/caps.hpp"
+#include "linux/lsm.hpp"
 #include "oci/names.hpp"
 
 namespace brig::runtime {
@@ -116,6 +117,20 @@ Result<UniqueFd> load_seccomp(const seccomp::SeccompFilter* filter) {
     auto fd = filter->load(has_listener);
     if (!fd) return std::unexpected(std::move(fd.error()).context("linux.seccomp: load the filter"));
     return std::move(*fd);
+}
+
+Result<void> check_lsm(const oci::Process& p, std::string_view where) {
+    if (!p.apparmorProfile.empty() && !lsm::apparmor_enabled())
+        return fail("{}.apparmorProfile {:?}: AppArmor is not enabled on this kernel", where, p.apparmorProfile);
+    return {};
+}
+
+Result<void> apply_lsm(const oci::Process& p) {
+    if (!p.apparmorProfile.empty())
+        if (auto r = lsm::set_apparmor_exec(p.apparmorProfile); !r) return r;
+    if (!p.selinuxLabel.empty() && lsm::selinux_enabled())
+        if (auto r = lsm::set_selinux_exec(p.selinuxLabel); !r) return r;
+    return {};
 }
 
 Result<void> apply_no_new_privs(const oci::Process& p) {

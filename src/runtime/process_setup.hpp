@@ -28,6 +28,12 @@ Result<void> switch_user(const oci::Process& p, bool setgroups_allowed);
 // notify fd when the filter has a listener (empty otherwise).
 Result<UniqueFd> load_seccomp(const seccomp::SeccompFilter* filter);
 
+// LSM checks before anything is created: an AppArmor profile on a kernel without AppArmor
+// is an error (as in runc); an SELinux label without SELinux is ignored (as in runc).
+Result<void> check_lsm(const oci::Process& p, std::string_view where);
+// Set the labels the next execve takes (call while the host's /proc is still reachable).
+Result<void> apply_lsm(const oci::Process& p);
+
 // no_new_privs.
 Result<void> apply_no_new_privs(const oci::Process& p);
 

@@ -64,7 +64,9 @@ Result<void> StateStore::save(const ContainerRecord& r) const {
               {"annotations", r.annotations}, {"cgroup_dirs", r.cgroup_dirs},
               {"cgroup_created", r.cgroup_created}, {"hooks", r.hooks_json}};
     if (!r.notify_socket.empty()) j["notify_socket"] = r.notify_socket;
-    return linuxfs::write_file_atomic(dir(r.id) + "/state.json", j.dump(), 0600);
+    // Atomic (rename) but not fsync'd: what delete must find survives any crash of the
+    // runtime; a machine crash takes the containers with it, and --root lives on tmpfs.
+    return linuxfs::write_file_atomic(dir(r.id) + "/state.json", j.dump(), 0600, false);
 }
 
 Result<ContainerRecord> StateStore::load(const std::string& id) const {
@@ -176,7 +178,7 @@ Result<void> write_pid_file(const std::string& path, pid_t pid) {
         char cwd[PATH_MAX];
         if (::getcwd(cwd, sizeof cwd)) full = std::string(cwd) + "/" + full;
     }
-    if (auto w = linuxfs::write_file_atomic(full, std::to_string(pid), 0644); !w)
+    if (auto w = linuxfs::write_file_atomic(full, std::to_string(pid), 0644, false); !w)
         return std::unexpected(std::move(w.error()).context("--pid-file"));
     return {};
 }

@@ -255,3 +255,33 @@ TEST_F(SpecExtrasTest, SystemdCgroupIsRefusedWithoutSystemd) {
 
 }  // namespace
 }  // namespace brig::it
+
+namespace brig::it {
+namespace {
+
+TEST_F(SpecExtrasTest, ApparmorProfileWithoutApparmorIsAClearError) {
+    if (fs::exists("/sys/module/apparmor/parameters/enabled") &&
+        read_text("/sys/module/apparmor/parameters/enabled").starts_with("Y"))
+        GTEST_SKIP() << "AppArmor is enabled on this machine";
+    Container c;
+    c.config()["process"]["apparmorProfile"] = "brig-test-profile";
+    auto r = c.run();
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(r.err, HasSubstr("apparmorProfile"));
+    EXPECT_THAT(r.err, HasSubstr("AppArmor is not enabled"));
+    c.expect_nothing_left(c.id());
+}
+
+TEST_F(SpecExtrasTest, SelinuxLabelWithoutSelinuxIsIgnored) {
+    if (fs::exists("/sys/fs/selinux/enforce")) GTEST_SKIP() << "SELinux is enabled on this machine";
+    Container c;
+    c.config()["process"]["selinuxLabel"] = "system_u:system_r:container_t:s0:c1,c2";
+    c.config()["linux"]["mountLabel"] = "system_u:object_r:container_file_t:s0:c1,c2";
+    c.set_args({"echo", "ran"});
+    auto r = c.run();
+    ASSERT_TRUE(r.ok()) << r;
+    EXPECT_EQ(r.out, "ran\n");
+}
+
+}  // namespace
+}  // namespace brig::it

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/oci/args.hpp"
+#include "cli/oci/cgroup_cmds.hpp"
 #include "linux/fs.hpp"
 #include "oci/spec.hpp"
 #include "runtime/container.hpp"
@@ -301,7 +302,8 @@ int dispatch(const std::string& cmd, std::span<char* const> rest) {
         return 0;
     }
     if (cmd == "exec") return cmd_exec(rt, rest);
-    for (const char* later : {"ps", "pause", "resume", "update", "events", "checkpoint", "restore"})
+    if (auto r = cli::run_cgroup_command(cmd, rest, g.root, report)) return *r;
+    for (const char* later : {"checkpoint", "restore"})
         if (cmd == later) return report(Error{0, fmt::format("{}: not implemented yet", cmd)});
     return report(Error{0, fmt::format("unknown command {:?} (see brig-oci --help)", cmd)});
 }

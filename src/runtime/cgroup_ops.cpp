@@ -1,0 +1,329 @@
+#include "runtime/cgroup_ops.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "cgroup/manager.hpp"
+#include "cgroup/stats.hpp"
+#include "common/fd.hpp"
+#include "linux/fs.hpp"
+
+namespace brig::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Live {
+    ContainerRecord rec;
+    Status status = Status::Stopped;
+    cgroup::System sys;
+    cgroup::Cgroup cg;
+};
+
+// The container's record, status and cgroup. `allowed` lists the states the operation accepts.
+Result<Live> load(const StateStore& store, const std::string& id, std::string_view what,
+                  std::initializer_list<Status> allowed) {
+    auto rec = store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    Live l;
+    l.rec = std::move(*rec);
+    l.status = status_of(store, l.rec);
+    if (std::find(allowed.begin(), allowed.end(), l.status) == allowed.end()) {
+        if (l.status == Status::Paused) return fail("{}: container {:?} is paused", what, id);
+        if (l.status == Status::Running && what == "resume") return fail("resume: container {:?} is not paused", id);
+        return fail("{}: container {:?} is not running (it is {})", what, id, to_string(l.status));
+    }
+    if (l.rec.cgroup_dirs.empty()) return fail("{}: container {:?} has no cgroup of its own", what, id);
+    auto sys = cgroup::detect();
+    if (!sys) return std::unexpected(sys.error());
+    l.sys = std::move(*sys);
+    l.cg = cgroup::from_dirs(l.sys, l.rec.cgroup_dirs);
+    return l;
+}
+
+}  // namespace
+
+Result<void> pause_container(const StateStore& store, const std::string& id) {
+    auto l = load(store, id, "pause", {Status::Running, Status::Created});
+    if (!l) return std::unexpected(l.error());
+    if (auto r = cgroup::freeze(l->cg, l->sys, true); !r) return std::unexpected(std::move(r.error()).context("pause"));
+    return {};
+}
+
+Result<void> resume_container(const StateStore& store, const std::string& id) {
+    auto l = load(store, id, "resume", {Status::Paused});
+    if (!l) return std::unexpected(l.error());
+    if (auto r = cgroup::freeze(l->cg, l->sys, false); !r) return std::unexpected(std::move(r.error()).context("resume"));
+    return {};
+}
+
+Result<void> update_container(const StateStore& store, const std::string& id, const oci::Resources& r) {
+    auto l = load(store, id, "update", {Status::Running, Status::Created, Status::Paused});
+    if (!l) return std::unexpected(l.error());
+    cgroup::ApplyOptions opts;
+    opts.update = true;
+    if (auto a = cgroup::apply(l->cg, l->sys, r, opts); !a) return std::unexpected(std::move(a.error()).context("update"));
+    return {};
+}
+
+Result<std::vector<pid_t>> container_pids(const StateStore& store, const std::string& id) {
+    auto rec = store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    return cgroup::all_pids(rec->cgroup_dirs);
+}
+
+namespace {
+
+std::string stats_line(const Live& l) {
+    auto env = cgroup::plan_env(l.cg, l.sys, false);
+    nlohmann::ordered_json ev;
+    ev["type"] = "stats";
+    ev["id"] = l.rec.id;
+    ev["data"] = cgroup::read_stats(env, cgroup::hugepage_sizes(), ::sysconf(_SC_CLK_TCK));
+    return ev.dump();
+}
+
+std::string oom_line(const std::string& id) {
+    nlohmann::ordered_json ev;
+    ev["type"] = "oom";
+    ev["id"] = id;
+    return ev.dump();
+}
+
+}  // namespace
+
+Result<std::string> container_stats(const StateStore& store, const std::string& id) {
+    auto l = load(store, id, "events", {Status::Running, Status::Created, Status::Paused});
+    if (!l) return std::unexpected(l.error());
+    return stats_line(*l);
+}
+
+Result<void> container_events(const StateStore& store, const std::string& id, std::chrono::milliseconds interval,
+                              const std::function<void(const std::string&)>& emit) {
+    auto l = load(store, id, "events", {Status::Running, Status::Created, Status::Paused});
+    if (!l) return std::unexpected(l.error());
+    if (interval <= std::chrono::milliseconds(0)) return fail("events: --interval must be positive");
+    auto env = cgroup::plan_env(l->cg, l->sys, false);
+
+    // The OOM notifier.
+    UniqueFd notify;
+    bool v1 = false;
+    std::string memdir;
+    if (auto v = env.where("memory"); v == cgroup::Version::V1) {
+        v1 = true;
+        memdir = cgroup::controller_dir(l->cg, l->sys, "memory");
+        notify.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        if (!notify) return sys_fail("events: eventfd");
+        UniqueFd oom(::open((memdir + "/memory.oom_control").c_str(), O_RDONLY | O_CLOEXEC));
+        if (!oom) return sys_fail("events: open {}/memory.oom_control", memdir);
+        if (auto w = linuxfs::write_file(memdir + "/cgroup.event_control",
+                                         fmt::format("{} {}", notify.get(), oom.get()));
+            !w)
+            return std::unexpected(std::move(w.error()).context("events: register for OOM notifications"));
+        // The kernel holds its own reference to memory.oom_control now.
+    } else if (v == cgroup::Version::V2) {
+        memdir = l->cg.v2_dir;
+        notify.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+        if (!notify) return sys_fail("events: inotify_init1");
+        if (::inotify_add_watch(notify.get(), (memdir + "/memory.events").c_str(), IN_MODIFY) < 0)
+            return sys_fail("events: watch {}/memory.events", memdir);
+    }
+    uint64_t ooms = cgroup::oom_kill_count(env).value_or(0);
+
+    // Returns false once the cgroup is gone.
+    auto drain = [&]() -> bool {
+        if (!notify) return true;
+        if (v1) {
+            uint64_t n = 0;
+            if (::read(notify.get(), &n, sizeof n) != sizeof n) return true;  // nothing pending
+            // The eventfd also fires when the cgroup is removed.
+            if (!linuxfs::exists(memdir + "/cgroup.event_control")) return false;
+            emit(oom_line(id));
+            return true;
+        }
+        char buf[4096];
+        bool changed = false;
+        while (::read(notify.get(), buf, sizeof buf) > 0) changed = true;
+        if (!changed) return true;
+        if (!linuxfs::exists(memdir + "/memory.events")) return false;
+        auto now = cgroup::oom_kill_count(env).value_or(ooms);
+        for (; ooms < now; ++ooms) emit(oom_line(id));
+        return true;
+    };
+
+    auto next = Clock::now() + interval;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+        // Wake at least a few times a second to notice that the container stopped.
+        int timeout = static_cast<int>(std::clamp<long long>(left.count(), 0, 250));
+        pollfd p{notify ? notify.get() : -1, POLLIN, 0};
+        int n = ::poll(&p, 1, timeout);
+        if (n < 0 && errno != EINTR) return sys_fail("events: poll");
+        if (!drain()) return {};
+        if (status_of(store, l->rec) == Status::Stopped) {
+            (void)drain();
+            return {};
+        }
+        if (Clock::now() >= next) {
+            emit(stats_line(*l));
+            next += interval;
+            if (next < Clock::now()) next = Clock::now() + interval;
+        }
+    }
+}
+
+Result<oci::Resources> parse_resources(std::string_view json_text) {
+    nlohmann::json res = nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
+    if (res.is_discarded()) return fail("resources: invalid JSON");
+    if (!res.is_object()) return fail("resources: must be a JSON object (the linux.resources of a config.json)");
+    // Validated exactly as in a config.json: errors name linux.resources.<field>.
+    nlohmann::json spec = {{"ociVersion", oci::kSpecVersion}, {"root", {{"path", "rootfs"}}}, {"linux", {{"resources", res}}}};
+    auto parsed = oci::parse_spec(spec.dump());
+    if (!parsed) return std::unexpected(parsed.error());
+    if (!parsed->linux || !parsed->linux->resources) return oci::Resources{};
+    return std::move(*parsed->linux->resources);
+}
+
+Result<oci::Resources> load_resources(const std::string& path) {
+    std::string text;
+    if (path == "-") {
+        char buf[65536];
+        for (;;) {
+            ssize_t n = ::read(0, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return sys_fail("read resources from stdin");
+            if (n == 0) break;
+            text.append(buf, static_cast<size_t>(n));
+        }
+    } else {
+        auto t = linuxfs::read_file(path);
+        if (!t) return std::unexpected(t.error());
+        text = std::move(*t);
+    }
+    auto r = parse_resources(text);
+    if (!r) return std::unexpected(std::move(r.error()).context(path == "-" ? "stdin" : path));
+    return r;
+}
+
+Result<int64_t> parse_memory_size(std::string_view s) {
+    std::string_view orig = s;
+    if (s == "-1") return -1;
+    size_t i = 0;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+    std::string number(s.substr(0, i));
+    if (number.empty() || number.front() == '.' || number.back() == '.' || number.find("..") != std::string::npos)
+        return fail("invalid size {:?}", orig);
+    s.remove_prefix(i);
+    if (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    int power = 0;
+    if (!s.empty()) {
+        switch (std::tolower(static_cast<unsigned char>(s.front()))) {
+            case 'k': power = 1; break;
+            case 'm': power = 2; break;
+            case 'g': power = 3; break;
+            case 't': power = 4; break;
+            case 'p': power = 5; break;
+            default: power = -1;
+        }
+        if (power > 0) s.remove_prefix(1);
+        else power = 0;
+    }
+    if (!s.empty() && (s.front() == 'i' || s.front() == 'I') && power > 0) s.remove_prefix(1);
+    if (!s.empty() && (s.front() == 'b' || s.front() == 'B')) s.remove_prefix(1);
+    if (!s.empty()) return fail("invalid size {:?}", orig);
+    long double v = std::strtold(number.c_str(), nullptr) * std::pow(1024.0L, power);
+    if (v >= 9.2e18L) return fail("size {:?} is too large", orig);
+    return static_cast<int64_t>(v);
+}
+
+Result<std::chrono::milliseconds> parse_duration(std::string_view s) {
+    std::string_view orig = s;
+    if (s == "0") return std::chrono::milliseconds(0);
+    if (s.empty()) return fail("invalid duration {:?}", orig);
+    long double total_ns = 0;
+    while (!s.empty()) {
+        size_t i = 0;
+        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+        if (i == 0) return fail("invalid duration {:?}", orig);
+        long double v = std::strtold(std::string(s.substr(0, i)).c_str(), nullptr);
+        s.remove_prefix(i);
+        size_t j = 0;
+        while (j < s.size() && !std::isdigit(static_cast<unsigned char>(s[j])) && s[j] != '.') ++j;
+        std::string_view unit = s.substr(0, j);
+        s.remove_prefix(j);
+        long double mult;
+        if (unit == "ns") mult = 1;
+        else if (unit == "us" || unit == "\u00b5s") mult = 1e3L;
+        else if (unit == "ms") mult = 1e6L;
+        else if (unit == "s") mult = 1e9L;
+        else if (unit == "m") mult = 60e9L;
+        else if (unit == "h") mult = 3600e9L;
+        else return fail("invalid duration {:?} (unit {:?}: use ns, us, ms, s, m or h)", orig, unit);
+        total_ns += v * mult;
+    }
+    return std::chrono::milliseconds(static_cast<int64_t>(total_ns / 1e6L));
+}
+
+Result<oci::Resources> resources_from_update_flags(const std::map<std::string, std::string>& flags) {
+    using nlohmann::json;
+    json res = json::object();
+    for (const auto& [name, value] : flags) {
+        auto integer = [&](bool is_signed) -> Result<json> {
+            if (is_signed) {
+                int64_t v = 0;
+                auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+                if (ec != std::errc() || p != value.data() + value.size() || value.empty())
+                    return fail("--{}: invalid number {:?}", name, value);
+                return json(v);
+            }
+            uint64_t v = 0;
+            auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+            if (ec != std::errc() || p != value.data() + value.size() || value.empty())
+                return fail("--{}: invalid number {:?} (must be a non-negative integer)", name, value);
+            return json(v);
+        };
+        auto size = [&]() -> Result<json> {
+            auto v = parse_memory_size(value);
+            if (!v) return std::unexpected(std::move(v.error()).context("--" + name));
+            return json(*v);
+        };
+        struct Map {
+            const char* flag;
+            const char* group;
+            const char* field;
+            char kind;  // u: unsigned, i: signed, s: size, t: text
+        };
+        static constexpr Map table[] = {
+            {"blkio-weight", "blockIO", "weight", 'u'},   {"cpu-period", "cpu", "period", 'u'},
+            {"cpu-quota", "cpu", "quota", 'i'},           {"cpu-burst", "cpu", "burst", 'u'},
+            {"cpu-share", "cpu", "shares", 'u'},          {"cpu-rt-period", "cpu", "realtimePeriod", 'u'},
+            {"cpu-rt-runtime", "cpu", "realtimeRuntime", 'i'}, {"cpu-idle", "cpu", "idle", 'i'},
+            {"cpuset-cpus", "cpu", "cpus", 't'},          {"cpuset-mems", "cpu", "mems", 't'},
+            {"memory", "memory", "limit", 's'},           {"memory-reservation", "memory", "reservation", 's'},
+            {"memory-swap", "memory", "swap", 's'},       {"kernel-memory", "memory", "kernel", 's'},
+            {"kernel-memory-tcp", "memory", "kernelTCP", 's'}, {"pids-limit", "pids", "limit", 'i'},
+        };
+        if (name == "l3-cache-schema" || name == "mem-bw-schema")
+            return fail("--{}: Intel RDT (resctrl) is {}", name,
+                        linuxfs::exists("/sys/fs/resctrl/schemata") ? "not supported by brig-oci yet"
+                                                                     : "not available on this kernel");
+        const Map* m = nullptr;
+        for (const auto& t : table)
+            if (name == t.flag) m = &t;
+        if (!m) return fail("unknown update flag --{}", name);
+        Result<json> v = m->kind == 'u' ? integer(false) : m->kind == 'i' ? integer(true) : m->kind == 's' ? size() : Result<json>(json(value));
+        if (!v) return std::unexpected(v.error());
+        res[m->group][m->field] = *v;
+    }
+    return parse_resources(res.dump());
+}
+
+}  // namespace brig::runtime

@@ -1,0 +1,58 @@
+// Operations on the cgroup of a recorded container: pause / resume (freezer), update
+// (new limits on a live container), ps (its pids), stats and the events stream (runc's
+// `events`: periodic stats and OOM notifications).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "oci/spec.hpp"
+#include "runtime/state.hpp"
+
+namespace brig::runtime {
+
+// Freeze every process of the container (v1 freezer.state, v2 cgroup.freeze) and wait
+// until the kernel reports it frozen. The container must be running or created.
+Result<void> pause_container(const StateStore& store, const std::string& id);
+// Thaw a paused container.
+Result<void> resume_container(const StateStore& store, const std::string& id);
+
+// Apply new limits to a live container. Fields left unset keep their values; device rules
+// are not changed (as in runc).
+Result<void> update_container(const StateStore& store, const std::string& id, const oci::Resources& r);
+
+// The pids in the container's cgroup (and the cgroups below it), sorted.
+Result<std::vector<pid_t>> container_pids(const StateStore& store, const std::string& id);
+
+// One event line: {"type":"stats","id":ID,"data":{cpu, cpuset, memory, pids, blkio, hugetlb, ...}}.
+Result<std::string> container_stats(const StateStore& store, const std::string& id);
+
+// Stream events until the container stops: a stats line every `interval`, and
+// {"type":"oom","id":ID} whenever the kernel reports an out-of-memory condition
+// (v1 memory.oom_control through cgroup.event_control and an eventfd; v2 memory.events,
+// watched with inotify).
+Result<void> container_events(const StateStore& store, const std::string& id, std::chrono::milliseconds interval,
+                              const std::function<void(const std::string&)>& emit);
+
+// linux.resources JSON (runc update --resources) -> Resources, validated like config.json.
+Result<oci::Resources> parse_resources(std::string_view json_text);
+// The same from a file, or from stdin for "-".
+Result<oci::Resources> load_resources(const std::string& path);
+
+// runc's update flags (name without dashes -> value) -> Resources. Sizes take units
+// ("512m", "1g", "100KiB"); -1 means unlimited.
+Result<oci::Resources> resources_from_update_flags(const std::map<std::string, std::string>& flags);
+
+// "512m" -> 536870912, "1.5g", "64KiB", "100" -> bytes; "-1" -> -1 (docker's units.RAMInBytes).
+Result<int64_t> parse_memory_size(std::string_view s);
+// Go durations: "5s", "500ms", "1m30s", "2h", "1.5s".
+Result<std::chrono::milliseconds> parse_duration(std::string_view s);
+
+}  // namespace brig::runtime
