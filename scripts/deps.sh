@@ -22,6 +22,9 @@ PACKAGES=(
     runc                # reference runtime for comparison tests
     strace
     jq                  # scripts/demo.sh edits config.json with it
+    qemu-system-x86     # scripts/vm-test.sh: the integration tests on a pure cgroup v2 kernel
+    cpio                # scripts/vm-test.sh: the VM's initramfs
+    kmod                # scripts/vm-test.sh: depmod for the VM kernel's modules.dep
 )
 
 missing=()

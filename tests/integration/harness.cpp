@@ -277,12 +277,22 @@ std::vector<std::string> mounts_mentioning(const std::string& needle) {
     return hits;
 }
 
+// Where test cgroups can live: each v1 hierarchy (and the hybrid unified mount) under
+// /sys/fs/cgroup, and /sys/fs/cgroup itself on a pure v2 machine.
+static std::vector<fs::path> cgroup_roots() {
+    std::vector<fs::path> roots{"/sys/fs/cgroup"};
+    std::error_code ec;
+    for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec))
+        if (h.is_directory(ec) && h.path().filename() != "brig-test") roots.push_back(h.path());
+    return roots;
+}
+
 std::vector<fs::path> cgroup_dirs(const std::string& id) {
     std::vector<fs::path> found;
     if (id.empty() || id.find('/') != std::string::npos) return found;
     std::error_code ec;
-    for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-        fs::path d = h.path() / "brig-test" / id;
+    for (const auto& root : cgroup_roots()) {
+        fs::path d = root / "brig-test" / id;
         if (fs::is_directory(d, ec)) found.push_back(d);
     }
     return found;
@@ -508,8 +518,8 @@ void Container::cleanup() noexcept {
         }
         // The shared parent of test cgroups goes once empty (fails harmlessly while in use).
         std::error_code ec;
-        for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-            fs::path parent = h.path() / "brig-test";
+        for (const auto& root : cgroup_roots()) {
+            fs::path parent = root / "brig-test";
             if (fs::is_directory(parent, ec)) ::rmdir(parent.c_str());
         }
         if (!leftovers.empty())
