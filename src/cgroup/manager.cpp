@@ -252,10 +252,28 @@ std::string controller_dir(const Cgroup& cg, const System& sys, std::string_view
     return "";
 }
 
+namespace {
+// Inside a user namespace (a nested or rootless runtime) the device controller cannot be
+// set up: v1 refuses the writes and v2 needs CAP_SYS_ADMIN in the initial namespace. runc
+// leaves devices alone there too.
+bool in_user_namespace() {
+    static const bool in = [] {
+        auto map = linuxfs::read_file("/proc/self/uid_map");
+        if (!map) return false;
+        std::istringstream s(*map);
+        std::string a, b, c;
+        s >> a >> b >> c;
+        return !(a == "0" && b == "0" && c == "4294967295");
+    }();
+    return in;
+}
+}  // namespace
+
 PlanEnv plan_env(const Cgroup& cg, const System& sys, bool update) {
     // Copies: the env may outlive the caller's temporaries.
     auto where = [cg, sys](std::string_view c) -> std::optional<Version> {
         if (c == "unified") return cg.v2_dir.empty() ? std::nullopt : std::optional(Version::V2);
+        if (c == "devices" && in_user_namespace()) return std::nullopt;
         if (!controller_dir(cg, sys, c).empty()) return Version::V1;
         if (cg.v2_dir.empty()) return std::nullopt;
         // Device programs attach to any cgroup2 directory; no controller is involved.
@@ -311,8 +329,12 @@ Result<void> apply(const Cgroup& cg, const System& sys, const oci::Resources& re
         if (auto r = perform(*w); !r) return r;
     if (plan->bpf_devices) {
         auto prog = device_program(*plan->bpf_devices);
-        if (auto r = attach_device_program(cg.v2_dir, prog); !r)
-            return std::unexpected(std::move(r.error()).context("linux.resources.devices"));
+        if (auto r = attach_device_program(cg.v2_dir, prog); !r) {
+            // Rootless: BPF needs privileges the caller lacks; its devices are limited by
+            // its user namespace instead (runc skips them too).
+            bool rootless = ::geteuid() != 0 && (r.error().errnum == EPERM || r.error().errnum == EACCES);
+            if (!rootless) return std::unexpected(std::move(r.error()).context("linux.resources.devices"));
+        }
     }
     return {};
 }

@@ -58,7 +58,7 @@ Result<void> signal_init(const ContainerRecord& rec, int sig) {
 // Wait until pid is gone (or a zombie), up to timeout_ms.
 bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
     UniqueFd pidfd(sys::pidfd_open(pid, 0));
-    if (!pidfd) return errno == ESRCH;
+    if (!pidfd) return errno == ESRCH || errno == EINVAL;  // EINVAL: caught while being released
     if (process_start_time(pid) != start_time) return true;
     pollfd p{pidfd.get(), POLLIN, 0};
     return ::poll(&p, 1, timeout_ms) == 1;
@@ -314,9 +314,12 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
         rec.cgroup_dirs.clear();
     }
     rec.cgroup_created = cg->created;
-    if (spec.linux->resources)
-        if (auto r = cgroup::apply(*cg, *cgsys, *spec.linux->resources); !r)
-            return std::unexpected(std::move(r.error()).context("linux.resources"));
+    // Always applied: runc's default device rules hold even when the spec lists no resources,
+    // and the nodes of linux.devices are allowed. Errors name the field and the file.
+    cgroup::ApplyOptions apply_opts;
+    apply_opts.devices = spec.linux->devices;
+    if (auto r = cgroup::apply(*cg, *cgsys, spec.linux->resources.value_or(oci::Resources{}), apply_opts); !r)
+        return std::unexpected(r.error());
 
     // exec reads the container's config from here, not from a bundle that may have changed.
     if (auto w = linuxfs::write_file_atomic(store_.config(opts.id), config_text, 0600, false); !w)
