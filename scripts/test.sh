@@ -23,11 +23,15 @@ if ! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 fi
 
 echo "==> release build (build): all tests"
-if ! ctest --test-dir build --output-on-failure; then
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! ctest --test-dir build --output-on-failure 2>&1 | tee "$log"; then
     status=1
 fi
 
 if ((status != 0)); then
     echo "test.sh: FAILED (see above)" >&2
 fi
+# ctest's summary ("100% tests passed, 0 tests failed out of N") closes the output.
+grep -E '^[0-9]+% tests passed' "$log" | tail -n 1 || true
 exit "$status"

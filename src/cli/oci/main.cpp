@@ -69,6 +69,11 @@ Commands:
   delete    delete a container and everything it holds
   exec      run a new process inside a running container
   list      list containers
+  ps        list the processes of a container
+  pause     freeze every process of a container
+  resume    thaw a paused container
+  update    change a running container's resource limits
+  events    print a container's stats (--stats) or stream them with OOM events
   spec      write a default config.json
   features  print the runtime-spec features this runtime supports
 
