@@ -211,30 +211,42 @@ Cgroup from_dirs(const System& sys, const std::vector<std::string>& dirs) {
 Result<void> create(Cgroup& cg) {
     for (auto& dir : cg.dirs) {
         if (dir.empty()) continue;
-        // Walk down from the hierarchy root, creating what is missing.
+        // Try the leaf first and climb only while a parent is missing: usually the parent
+        // exists and this is one mkdir per hierarchy. Going back down, a parent that another
+        // runtime removed meanwhile (ENOENT again) just sends us up once more.
         std::vector<std::string> made;
-        size_t pos = 0;
-        while ((pos = dir.find('/', pos + 1)) != std::string::npos || pos == std::string::npos) {
-            std::string prefix = pos == std::string::npos ? dir : dir.substr(0, pos);
-            if (::mkdir(prefix.c_str(), 0755) == 0) {
-                made.push_back(prefix);
-                // A new v1 cpuset starts with no cpus or mems, and nothing can join it
-                // until they are set: inherit the parent's.
-                if (linuxfs::exists(prefix + "/cpuset.cpus") && !linuxfs::exists(prefix + "/cgroup.controllers")) {
-                    std::string parent = prefix.substr(0, prefix.rfind('/'));
-                    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-                        auto v = linuxfs::read_file(parent + "/" + f);
-                        if (v && !trim(*v).empty()) (void)linuxfs::write_file(prefix + "/" + f, trim(*v));
-                    }
-                }
-            } else if (errno != EEXIST) {
-                auto err = sys_fail("cgroup: mkdir {}", prefix);
+        std::vector<std::string> pending;  // missing ancestors, deepest first
+        std::string p = dir;
+        for (int steps = 0;; ++steps) {
+            int rc = ::mkdir(p.c_str(), 0755);
+            auto slash = p.rfind('/');
+            if (rc < 0 && errno == ENOENT && steps < 64 && slash != 0 && slash != std::string::npos) {
+                pending.push_back(p);
+                p = p.substr(0, slash);
+                continue;
+            }
+            if (rc < 0 && errno != EEXIST) {
+                auto err = sys_fail("cgroup: mkdir {}", p);
                 for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
                 (void)destroy(cg.created, cg.dirs);
                 cg.created.clear();
                 return err;
             }
-            if (pos == std::string::npos) break;
+            if (rc == 0) {
+                made.push_back(p);
+                // A new v1 cpuset starts with no cpus or mems, and nothing can join it
+                // until they are set: inherit the parent's.
+                if (linuxfs::exists(p + "/cpuset.cpus") && !linuxfs::exists(p + "/cgroup.controllers")) {
+                    std::string parent = p.substr(0, p.rfind('/'));
+                    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+                        auto v = linuxfs::read_file(parent + "/" + f);
+                        if (v && !trim(*v).empty()) (void)linuxfs::write_file(p + "/" + f, trim(*v));
+                    }
+                }
+            }
+            if (pending.empty()) break;
+            p = pending.back();
+            pending.pop_back();
         }
         cg.created.insert(cg.created.begin(), made.rbegin(), made.rend());
     }
