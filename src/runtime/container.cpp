@@ -256,22 +256,6 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
 
     // From here on we create things; the guard undoes them unless create succeeds.
     if (auto r = store_.claim(opts.id); !r) return std::unexpected(r.error());
-    // Socket activation and sd_notify change what the process gets; done after claim so
-    // the notify directory lives in the state dir that the undo guard removes.
-    if (opts.listen_fds > 0) {
-        spec.process->env.push_back(fmt::format("LISTEN_FDS={}", opts.listen_fds));
-        spec.process->env.push_back("LISTEN_PID=1");
-    }
-    if (!opts.notify_socket.empty()) {
-        std::string dir = store_.dir(opts.id) + "/notify";
-        if (::mkdir(dir.c_str(), 0755) < 0) {
-            auto err = sys_fail("create {}", dir);
-            (void)store_.remove(opts.id);
-            return err;
-        }
-        spec.mounts.push_back({kNotifyDirInContainer, "bind", dir, {"rbind", "nosuid", "nodev", "noexec"}, {}, {}});
-        spec.process->env.push_back(fmt::format("NOTIFY_SOCKET={}", kNotifySocketInContainer));
-    }
     pid_t child = -1;
     UniqueFd child_pidfd;
     ScopeGuard undo([&] {
@@ -282,6 +266,18 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
         (void)cgroup::destroy(cg->created, cg->dirs);
         (void)store_.remove(opts.id);
     });
+    // Socket activation and sd_notify change what the process gets; the notify directory
+    // lives in the state dir, which the undo guard removes.
+    if (opts.listen_fds > 0) {
+        spec.process->env.push_back(fmt::format("LISTEN_FDS={}", opts.listen_fds));
+        spec.process->env.push_back("LISTEN_PID=1");
+    }
+    if (!opts.notify_socket.empty()) {
+        std::string dir = store_.dir(opts.id) + "/notify";
+        if (::mkdir(dir.c_str(), 0755) < 0) return sys_fail("create {}", dir);
+        spec.mounts.push_back({kNotifyDirInContainer, "bind", dir, {"rbind", "nosuid", "nodev", "noexec"}, {}, {}});
+        spec.process->env.push_back(fmt::format("NOTIFY_SOCKET={}", kNotifySocketInContainer));
+    }
     auto lock = store_.lock(opts.id);
     if (!lock) return std::unexpected(lock.error());
 

@@ -342,5 +342,10 @@ int main(int argc, char** argv) {
     }
     std::vector<char*> rest;
     for (size_t i = 1; i < p->positional.size(); ++i) rest.push_back(p->positional[i].data());
+    if (g.debug) {
+        std::string line = "brig-oci";
+        for (int i = 1; i < argc; ++i) line += fmt::format(" {}", argv[i]);
+        log_line("debug", line);
+    }
     return dispatch(p->positional[0], rest);
 }
