@@ -16,6 +16,7 @@ PACKAGES=(
     nlohmann-json3-dev
     libfmt-dev
     libseccomp-dev
+    libcli11-dev        # the brig engine CLI (header-only)
     busybox-static      # the embedded default image (scripts/mkrootfs.sh)
     iproute2            # ip: network namespaces in tests
     util-linux          # unshare, mount
