@@ -22,10 +22,28 @@ PACKAGES=(
     util-linux          # unshare, mount
     runc                # reference runtime for comparison tests
     strace
+    clang-16            # tests/fuzz: libFuzzer targets (g++ has no libFuzzer; clang-14 cannot use <expected>)
+    libclang-rt-16-dev  #   libFuzzer and the sanitizer runtimes for clang-16
     jq                  # scripts/demo.sh edits config.json with it
     qemu-system-x86     # scripts/vm-test.sh: the integration tests on a pure cgroup v2 kernel
     cpio                # scripts/vm-test.sh: the VM's initramfs
     kmod                # scripts/vm-test.sh: depmod for the VM kernel's modules.dep
+    libssl-dev          # brig_image: sha256 of blobs (libcrypto)
+    libzstd-dev         # brig_image: zstd layers
+    libisal-dev         # brig_image: igzip, the fastest streaming gzip inflater (measured vs zlib/libdeflate)
+    zlib1g-dev          # brig_image: inflate benchmark baseline
+    libdeflate-dev      # brig_image: inflate benchmark (whole-buffer only, so not used for layers)
+    libnftables-dev     # brig_network: NAT and published ports in brig's own nftables table
+    passt               # brig_network: rootless container networking (pasta)
+    libcurl4-openssl-dev # brig's registry v2 client (pull/push/login)
+    docker-registry     # tests: a real local registry v2 on 127.0.0.1 for push/pull
+    apache2-utils       # tests: htpasswd (bcrypt) for the registry's basic auth
+    openssl             # tests: a throwaway key + certificate for the registry's token auth
+    skopeo              # tests: an independent registry client (brig's pushes read by it, and its pushes by brig)
+    podman              # tests/interop: brig-oci as the runtime of podman,
+    containerd          #   containerd (ctr)
+    docker.io           #   and dockerd (daemons are never started by the install: see below)
+    python3-grpcio      # tests/interop/cri.py: a minimal CRI client (pods through containerd's CRI)
 )
 
 missing=()
@@ -45,4 +63,14 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
+# Packages with init scripts (docker.io, docker-registry) would start their daemon from
+# postinst (PID 1 is not systemd, so invoke-rc.d runs /etc/init.d/*). A policy-rc.d that
+# denies every action keeps the machine clean; it exists only for this install.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# deps.sh: no service starts during package installation\nexit 101\n' |
+        "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

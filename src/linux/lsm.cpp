@@ -32,6 +32,16 @@ bool apparmor_enabled() {
 
 bool selinux_enabled() { return linuxfs::exists("/sys/fs/selinux/enforce"); }
 
+std::string mount_data_with_label(std::string_view data, std::string_view label, bool selinux) {
+    std::string out(data);
+    if (!selinux || label.empty()) return out;
+    if (!out.empty()) out += ',';
+    out += "context=\"";
+    out += label;
+    out += '"';
+    return out;
+}
+
 Result<void> set_apparmor_exec(std::string_view profile) {
     return write_attr("apparmor", fmt::format("exec {}", profile), "process.apparmorProfile");
 }

@@ -8,7 +8,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -135,6 +137,73 @@ Result<std::string> export_ctx(scmp_filter_ctx ctx, int (*exporter)(const scmp_f
     }
     out.resize(got);
     return out;
+}
+
+// runc's ENOSYS stub: a syscall newer than every one the profile names is one its author
+// could not have decided about. Like runc, it gets ENOSYS (so libc falls back to an older
+// call, as on an older kernel) instead of the default action. Prepended to libseccomp's
+// program, one block per architecture of the filter:
+//
+//       ld  [arch]
+//       jeq ARCH, 0, <next arch>
+//       ld  [nr]
+//       jge 0x40000000, <main>        x86_64 only: x32 numbers stay libseccomp's business
+//       jgt MAX(ARCH), <enosys>
+//       ja  <main>
+//       ...                           (the next architecture)
+//       ja  <main>                    none matched
+//   enosys:  ret ERRNO(ENOSYS)
+//   main:    libseccomp's program, which starts by loading [arch] itself
+//
+// Empty when the profile names no syscall known on any of its architectures, or when
+// libseccomp's program does not start as expected (then nothing is changed).
+std::vector<sock_filter> enosys_stub(scmp_filter_ctx ctx, const oci::Seccomp& s, const sock_filter& first) {
+    constexpr uint32_t kX32Bit = 0x40000000;
+    const sock_filter load_arch = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch));
+    if (first.code != load_arch.code || first.k != load_arch.k) return {};
+    struct Arch {
+        uint32_t token;
+        int max;
+    };
+    std::vector<Arch> arches;
+    for (const auto& a : kArchs) {
+        // x32 syscalls reach the filter as x86_64 ones (with kX32Bit set): no block of their own.
+        if (a.token == SCMP_ARCH_X32 || seccomp_arch_exist(ctx, a.token) != 0) continue;
+        int max = -1;
+        for (const auto& sc : s.syscalls)
+            for (const auto& name : sc.names)
+                max = std::max(max, seccomp_syscall_resolve_name_arch(a.token, name.c_str()));
+        if (max >= 0) arches.push_back({a.token, max});
+    }
+    if (arches.empty()) return {};
+
+    std::vector<sock_filter> p{load_arch};
+    std::vector<size_t> to_main, to_enosys;  // conditional jumps (jt) to patch
+    std::vector<size_t> ja_main;
+    for (const auto& a : arches) {
+        bool x86_64 = a.token == SCMP_ARCH_X86_64;
+        uint8_t block = x86_64 ? 4 : 3;  // instructions after the jeq
+        p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a.token, 0, block));
+        p.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+        if (x86_64) {
+            to_main.push_back(p.size());
+            p.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, kX32Bit, 0, 0));
+        }
+        to_enosys.push_back(p.size());
+        p.push_back(BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(a.max), 0, 0));
+        ja_main.push_back(p.size());
+        p.push_back(BPF_STMT(BPF_JMP | BPF_JA, 0));
+    }
+    ja_main.push_back(p.size());
+    p.push_back(BPF_STMT(BPF_JMP | BPF_JA, 0));
+    const size_t enosys = p.size();
+    p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)));
+    const size_t main = p.size();
+    // Offsets are relative to the next instruction; the stub is far shorter than 255.
+    for (size_t i : to_main) p[i].jt = static_cast<uint8_t>(main - i - 1);
+    for (size_t i : to_enosys) p[i].jt = static_cast<uint8_t>(enosys - i - 1);
+    for (size_t i : ja_main) p[i].k = static_cast<uint32_t>(main - i - 1);
+    return p;
 }
 
 }  // namespace
@@ -297,10 +366,16 @@ Result<SeccompFilter> SeccompFilter::build(const oci::Seccomp& s) {
     if (bpf->empty() || bpf->size() % sizeof(sock_filter) != 0)
         return fail("{}: libseccomp generated a malformed program ({} bytes)", base, bpf->size());
     std::size_t count = bpf->size() / sizeof(sock_filter);
-    if (count > BPF_MAXINSNS)
-        return fail("{}: the filter needs {} BPF instructions; the kernel accepts at most {}", base, count, BPF_MAXINSNS);
     f.program_.resize(count);
     std::memcpy(f.program_.data(), bpf->data(), bpf->size());
+    // Syscalls newer than the profile: ENOSYS, when the default action denies.
+    if (*def != SCMP_ACT_ALLOW && *def != SCMP_ACT_LOG && *def != SCMP_ACT_ERRNO(ENOSYS)) {
+        auto stub = enosys_stub(ctx, s, f.program_.front());
+        f.program_.insert(f.program_.begin(), stub.begin(), stub.end());
+        count = f.program_.size();
+    }
+    if (count > BPF_MAXINSNS)
+        return fail("{}: the filter needs {} BPF instructions; the kernel accepts at most {}", base, count, BPF_MAXINSNS);
 
     if (f.listener_) {
         flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;

@@ -25,8 +25,9 @@
 //   - SCMP_ACT_ERRNO and SCMP_ACT_TRACE take errnoRet, default EPERM;
 //     SCMP_ACT_KILL is SCMP_ACT_KILL_THREAD;
 //   - more than 32 syscall names turn on libseccomp's binary-tree optimization.
-// Not done (runc does it): patching the program so that syscalls newer than the profile
-// return ENOSYS instead of the default action.
+//   - when the default action denies, a syscall numbered above every syscall the profile
+//     names (per architecture) returns ENOSYS instead, so libc falls back to an older call
+//     as it would on an older kernel (runc's "ENOSYS stub", prepended to the program).
 #pragma once
 
 #include <linux/filter.h>  // sock_filter

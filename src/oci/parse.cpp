@@ -568,6 +568,20 @@ void check_absolute(std::string_view path, std::string_view value) {
     if (!is_absolute(value)) bad(path, fmt::format("must be an absolute path (got {})", quote(value)));
 }
 
+// A path inside the container root that the runtime creates things at (mount points,
+// device nodes): absolute and without ".." components. Resolution is confined to the root
+// anyway (openat2 RESOLVE_IN_ROOT); a path that climbs is refused so the mistake is seen.
+void check_in_root(std::string_view path, std::string_view value) {
+    check_absolute(path, value);
+    for (size_t i = 0; i <= value.size();) {
+        size_t j = value.find('/', i);
+        if (j == std::string_view::npos) j = value.size();
+        if (value.substr(i, j - i) == "..")
+            bad(path, fmt::format("must not contain \"..\" components (got {})", quote(value)));
+        i = j + 1;
+    }
+}
+
 // MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD] (semver.org 2.0.0); returns MAJOR.
 std::optional<uint64_t> semver_major(std::string_view v) {
     auto is_ident_char = [](char c) {
@@ -737,7 +751,7 @@ void check_mounts(const std::vector<Mount>& mounts) {
     for (std::size_t i = 0; i < mounts.size(); ++i) {
         const Mount& m = mounts[i];
         auto path = index_path("mounts", i);
-        check_absolute(field_path(path, "destination"), m.destination);
+        check_in_root(field_path(path, "destination"), m.destination);
         // An id-mapped mount needs a complete user namespace description.
         if (m.uidMappings.empty() != m.gidMappings.empty())
             bad(field_path(path, m.uidMappings.empty() ? "uidMappings" : "gidMappings"),
@@ -793,7 +807,7 @@ void check_devices(const std::vector<Device>& devices) {
         auto path = index_path("linux.devices", i);
         if (d.type != "c" && d.type != "b" && d.type != "u" && d.type != "p")
             bad(field_path(path, "type"), fmt::format("unknown device type {} (want c, b, u or p)", quote(d.type)));
-        check_absolute(field_path(path, "path"), d.path);
+        check_in_root(field_path(path, "path"), d.path);
     }
 }
 

@@ -21,6 +21,33 @@
 
 namespace brig::runtime {
 
+namespace {
+
+// /dev/console is bound from the pty slave fd itself (a clone of its mount), onto an fd of
+// a plain file we made: no path the container could have planted (a symlink to some other
+// file, say) is followed. Whatever the image had at /dev/console is replaced.
+Result<void> bind_dev_console(int slave) {
+    UniqueFd dev(::open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dev) return sys_fail("open /dev in the container");
+    struct stat st;
+    if (::fstatat(dev.get(), "console", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode) &&
+        ::unlinkat(dev.get(), "console", 0) < 0)
+        return sys_fail("remove /dev/console of the image");
+    int c = ::openat(dev.get(), "console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (c < 0) return sys_fail("create /dev/console");
+    ::close(c);
+    UniqueFd target(::openat(dev.get(), "console", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!target || ::fstat(target.get(), &st) < 0 || !S_ISREG(st.st_mode))
+        return fail("/dev/console: not the plain file just made");
+    UniqueFd tree(::open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+    if (!tree) return sys_fail("clone the pty's mount for /dev/console");
+    if (::move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return sys_fail("bind the pty onto /dev/console");
+    return {};
+}
+
+}  // namespace
+
 Result<UniqueFd> setup_container_console(const oci::Process& p, bool bind_console) {
     UniqueFd master(::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (!master) return sys_fail("open /dev/ptmx in the container");
@@ -35,12 +62,8 @@ Result<UniqueFd> setup_container_console(const oci::Process& p, bool bind_consol
         if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) return sys_fail("set console size");
     }
     if (::fchown(slave.get(), p.user.uid, p.user.gid) < 0) return sys_fail("chown the pty slave");
-    // /dev/console is bound from the slave fd, not from a path.
-    int c = !bind_console ? -2 : ::open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (c == -1 && errno != EEXIST) return sys_fail("create /dev/console");
-    if (c >= 0) ::close(c);
-    if (bind_console && ::mount(linuxfs::fd_path(slave.get()).c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
-        return sys_fail("bind the pty onto /dev/console");
+    if (bind_console)
+        if (auto r = bind_dev_console(slave.get()); !r) return std::unexpected(r.error());
     if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) return sys_fail("make the pty the controlling terminal");
     for (int fd = 0; fd < 3; ++fd)
         if (::dup2(slave.get(), fd) < 0) return sys_fail("dup the pty onto fd {}", fd);

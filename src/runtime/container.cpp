@@ -408,7 +408,8 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
             case SyncType::Error: return std::unexpected(Error{m->errnum, std::move(m->text)});
             case SyncType::Pid: {
                 // The child made the pid namespace and forked the real init: adopt its pid.
-                pid_t init = static_cast<pid_t>(std::strtol(m->text.c_str(), nullptr, 10));
+                auto parsed = parse_sync_number(m->text, INT32_MAX);
+                pid_t init = parsed ? static_cast<pid_t>(*parsed) : -1;
                 ::waitpid(child, nullptr, 0);
                 child_pidfd.reset(init > 0 ? sys::pidfd_open(init, 0) : -1);
                 if (!child_pidfd) return fail("container init: bad pid {:?} from the intermediate process", m->text);
@@ -508,7 +509,7 @@ Result<void> Runtime::start(const std::string& id) {
         if (auto r = run_hooks(hooks.poststart, "poststart",
                                hook_state_json(id, "running", rec->pid, rec->bundle, rec->annotations));
             !r)
-            fmt::print(stderr, "brig-oci: warning: {}\n", r.error().what());
+            std::fputs(fmt::format("brig-oci: warning: {}\n", r.error().what()).c_str(), stderr);  // never throws
     if (notify && init_pidfd)
         if (auto r = forward_notify(notify.get(), rec->notify_socket, init_pidfd.get(), rec->pid); !r)
             return std::unexpected(r.error());
@@ -542,6 +543,13 @@ Result<void> Runtime::kill(const std::string& id, int sig, bool all) {
     auto rec = store_.load(id);
     if (!rec) return std::unexpected(rec.error());
     Status st = status_of(store_, *rec);
+    // --all signals whatever is left in the cgroup, also once the init has exited, as runc
+    // does: containerd's shim sends `kill --all ID 9` after the init of a container that
+    // shares its pid namespace (every container of a Kubernetes pod by default) exits.
+    if (all && st == Status::Stopped) {
+        kill_cgroup(*rec, sig);
+        return {};
+    }
     if (st == Status::Stopped || st == Status::Creating) return fail("container {:?} is not running", id);
     if (all) {
         kill_cgroup(*rec, sig);
@@ -556,7 +564,7 @@ Result<void> Runtime::destroy(const ContainerRecord& rec) {
         if (auto h = run_hooks(hooks.poststop, "poststop",
                                hook_state_json(rec.id, "stopped", 0, rec.bundle, rec.annotations));
             !h)
-            fmt::print(stderr, "brig-oci: warning: {}\n", h.error().what());
+            std::fputs(fmt::format("brig-oci: warning: {}\n", h.error().what()).c_str(), stderr);  // never throws
     auto r = cgroup::destroy(rec.cgroup_created, rec.cgroup_dirs);
     if (auto s = store_.remove(rec.id); !s) return s;
     return r;

@@ -121,7 +121,7 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
             if (auto r = sync.send(SyncType::ConsoleFd, 0, {}, master->get()); !r) return std::unexpected(r.error());
         }
         if (auto r = apply_process_limits(p); !r) return std::unexpected(r.error());
-        if (::chdir(p.cwd.c_str()) < 0) return sys_fail("chdir to {:?}", p.cwd);
+        if (auto r = enter_cwd(p.cwd, "cwd"); !r) return std::unexpected(r.error());
         bool setgroups_allowed = true;
         if (in_userns) {
             auto sg = linuxfs::read_file("/proc/self/setgroups");

@@ -78,9 +78,9 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
         if (!m) return std::unexpected(m.error());
         if (m->type == SyncType::Go) break;
         if (m->type != SyncType::MountFd || !fd) return fail("unexpected sync message {}", static_cast<int>(m->type));
-        size_t index = std::strtoul(m->text.c_str(), nullptr, 10);
-        if (index >= spec.mounts.size()) return fail("sync: mount index {} out of range", m->text);
-        premade[index] = std::move(fd);
+        auto index = parse_sync_number(m->text, spec.mounts.size() - 1);
+        if (spec.mounts.empty() || !index) return fail("sync: mount index {:?} out of range", m->text);
+        premade[*index] = std::move(fd);
     }
     if (::geteuid() != 0) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // rootless: maps are written now
     if (cfg.new_user_ns || next == 1) {
@@ -142,7 +142,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
     }
     if (auto r = apply_personality(lnx); !r) return r;
     if (auto r = apply_process_limits(proc); !r) return r;
-    if (::chdir(proc.cwd.c_str()) < 0) return sys_fail("chdir to process.cwd {:?}", proc.cwd);
+    if (auto r = enter_cwd(proc.cwd, "process.cwd"); !r) return r;
     bool setgroups_allowed = true;
     if (cfg.new_user_ns || next == 1) {
         auto sg = linuxfs::read_file("/proc/self/setgroups");
@@ -177,8 +177,9 @@ void run_init(const InitConfig& cfg) {
     SyncSocket sync{UniqueFd(cfg.sync_fd)};
     // Nobody may open our /proc/<pid>/exe or memory while we run host code in the
     // container's namespaces; execve resets this for the user's process. A rootless
-    // runtime must first write our id maps, which needs us dumpable: then it waits for Go.
-    if (::geteuid() == 0) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // runtime must first write the id maps of a new user namespace, which needs us
+    // dumpable: then it waits for Go (nothing of the container runs in that namespace yet).
+    if (::geteuid() == 0 || !cfg.new_user_ns) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // If the runtime dies during setup, so do we.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 

@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include "linux/caps.hpp"
 #include "linux/lsm.hpp"
 #include "oci/names.hpp"
@@ -72,6 +74,16 @@ Result<void> apply_process_limits(const oci::Process& p) {
         if (::syscall(SYS_sched_setattr, 0, &a, 0) < 0) return sys_fail("set scheduler {}", p.scheduler->policy);
     }
     ::umask(p.user.umask.value_or(022));
+    return {};
+}
+
+Result<void> enter_cwd(const std::string& cwd, std::string_view what) {
+    if (::chdir(cwd.c_str()) < 0) return sys_fail("chdir to {} {:?}", what, cwd);
+    char buf[PATH_MAX];
+    // The raw syscall: glibc would turn "(unreachable)/..." into ENOENT as well, but the
+    // kernel's answer is the one to trust here.
+    long n = ::syscall(SYS_getcwd, buf, sizeof buf);
+    if (n <= 0 || buf[0] != '/') return errno_fail(n < 0 ? errno : ENOENT, "{} {:?} is outside the container's root", what, cwd);
     return {};
 }
 

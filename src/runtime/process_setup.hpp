@@ -15,6 +15,11 @@ namespace brig::runtime {
 // rlimits, ioPriority, scheduler, umask (done while still privileged).
 Result<void> apply_process_limits(const oci::Process& p);
 
+// chdir to process.cwd, then check the result is inside the root we now have: a cwd the
+// root does not contain (an fd or directory left over from the host) reads as
+// "(unreachable)" or fails, and is refused. `what` names the field for errors.
+Result<void> enter_cwd(const std::string& cwd, std::string_view what);
+
 // linux.personality.
 Result<void> apply_personality(const oci::Linux& l);
 

@@ -10,6 +10,7 @@
 #include <linux/magic.h>
 
 #include "linux/fs.hpp"
+#include "linux/lsm.hpp"
 #include "linux/syscalls.hpp"
 #include "linux/userns.hpp"
 #include "oci/names.hpp"
@@ -103,6 +104,18 @@ Result<void> propagate(const std::string& target, unsigned long flags, std::stri
     return {};
 }
 
+// linux.mountLabel for the file systems mounted for the container (not bind mounts, not
+// proc/sysfs/cgroupfs, which take no context); empty when it does not apply.
+std::string mount_label(const RootfsContext& ctx) {
+    if (!ctx.spec.linux || ctx.spec.linux->mountLabel.empty()) return {};
+    static const bool selinux = lsm::selinux_enabled();
+    return selinux ? ctx.spec.linux->mountLabel : std::string();
+}
+
+bool takes_mount_label(std::string_view type) {
+    return type != "proc" && type != "sysfs" && type != "cgroup" && type != "cgroup2" && type != "bind";
+}
+
 bool source_is_dir(const std::string& src) {
     struct stat st;
     return ::stat(src.c_str(), &st) < 0 || S_ISDIR(st.st_mode);
@@ -185,7 +198,12 @@ Result<void> do_mount(const RootfsContext& ctx, int root_fd, const oci::Mount& m
     } else {
         unsigned long flags = p.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
         const char* src = m.source.empty() ? m.type.c_str() : m.source.c_str();
-        int rc = ::mount(src, tpath.c_str(), m.type.c_str(), flags, p.data.empty() ? nullptr : p.data.c_str());
+        std::string label = takes_mount_label(m.type) ? mount_label(ctx) : std::string();
+        std::string data = lsm::mount_data_with_label(p.data, label, !label.empty());
+        int rc = ::mount(src, tpath.c_str(), m.type.c_str(), flags, data.empty() ? nullptr : data.c_str());
+        // mqueue takes no context on some kernels: without it, as runc does.
+        if (rc < 0 && errno == EINVAL && !label.empty() && m.type == "mqueue")
+            rc = ::mount(src, tpath.c_str(), m.type.c_str(), flags, p.data.empty() ? nullptr : p.data.c_str());
         if (rc < 0 && errno == EPERM && m.type == "sysfs" && !ctx.new_net_ns) {
             // sysfs can only be mounted by the owner of the network namespace: in a user
             // namespace that shares the host's network, bind the host's /sys instead.
@@ -292,6 +310,7 @@ Result<void> mask_paths(const RootfsContext& ctx, int root_fd) {
     if (!ctx.spec.linux || ctx.spec.linux->maskedPaths.empty()) return {};
     auto null = open_null();
     if (!null) return std::unexpected(null.error());
+    const std::string label = mount_label(ctx);
     for (auto& path : ctx.spec.linux->maskedPaths) {
         auto t = linuxfs::open_in_root(root_fd, path, O_PATH);
         if (!t) {
@@ -300,8 +319,9 @@ Result<void> mask_paths(const RootfsContext& ctx, int root_fd) {
         }
         struct stat st;
         if (::fstat(t->get(), &st) < 0) return sys_fail("stat masked path {}", path);
+        std::string data = lsm::mount_data_with_label("size=0k,mode=500", label, !label.empty());
         int rc = S_ISDIR(st.st_mode)
-                     ? ::mount("tmpfs", fd_path(t->get()).c_str(), "tmpfs", MS_RDONLY, "size=0k,mode=500")
+                     ? ::mount("tmpfs", fd_path(t->get()).c_str(), "tmpfs", MS_RDONLY, data.c_str())
                      : ::mount(fd_path(null->get()).c_str(), fd_path(t->get()).c_str(), nullptr, MS_BIND, nullptr);
         if (rc < 0) return sys_fail("mask {}", path);
     }

@@ -14,7 +14,7 @@ struct Header {
     uint32_t type;
     int32_t errnum;
 };
-constexpr size_t kMaxText = 64 * 1024;  // a hook state with large annotations fits
+constexpr size_t kMaxText = kSyncMaxText;
 
 }  // namespace
 
@@ -59,15 +59,17 @@ Result<SyncMsg> SyncSocket::recv(UniqueFd* fd_out) const {
         }
     }
     if (n == 0) return fail("container init exited before it reported (no message)");
-    if (static_cast<size_t>(n) < sizeof(Header) || static_cast<size_t>(n) > sizeof(Header) + kMaxText ||
-        (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-        return fail("malformed sync message ({} bytes)", n);
+    return decode_sync_message(buf, static_cast<size_t>(n), (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0);
+}
+
+Result<SyncMsg> decode_sync_message(const char* data, size_t n, bool truncated) {
+    if (n < sizeof(Header) || n > sizeof(Header) + kMaxText || truncated)
+        return fail("malformed sync message ({} bytes{})", n, truncated ? ", truncated" : "");
     Header h;
-    std::memcpy(&h, buf, sizeof h);
+    std::memcpy(&h, data, sizeof h);
     if (h.type < static_cast<uint32_t>(SyncType::Go) || h.type > static_cast<uint32_t>(SyncType::SeccompFd))
         return fail("unknown sync message type {}", h.type);
-    return SyncMsg{static_cast<SyncType>(h.type), h.errnum,
-                   std::string(buf + sizeof h, static_cast<size_t>(n) - sizeof h)};
+    return SyncMsg{static_cast<SyncType>(h.type), h.errnum, std::string(data + sizeof h, n - sizeof h)};
 }
 
 Result<SyncMsg> SyncSocket::expect(SyncType type, UniqueFd* fd_out) const {
@@ -78,6 +80,18 @@ Result<SyncMsg> SyncSocket::expect(SyncType type, UniqueFd* fd_out) const {
         return fail("unexpected sync message type {} (wanted {})", static_cast<uint32_t>(m->type),
                     static_cast<uint32_t>(type));
     return m;
+}
+
+std::optional<uint64_t> parse_sync_number(std::string_view text, uint64_t max) {
+    if (text.empty() || text.size() > 20) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        uint64_t d = static_cast<uint64_t>(c - '0');
+        if (v > (max - d) / 10) return std::nullopt;
+        v = v * 10 + d;
+    }
+    return v;
 }
 
 }  // namespace brig::runtime

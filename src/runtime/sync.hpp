@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 
 #include "common/error.hpp"
@@ -29,6 +31,17 @@ struct SyncMsg {
     int32_t errnum = 0;
     std::string text;
 };
+
+// Decode one received message: `n` bytes at `data`; `truncated` when the kernel cut it
+// (MSG_TRUNC/MSG_CTRUNC). Short, oversized, cut or unknown-type messages are errors.
+Result<SyncMsg> decode_sync_message(const char* data, size_t n, bool truncated);
+
+// The number a Pid or MountFd message carries as text: decimal digits only, at most
+// `max`; anything else (empty, signs, spaces, trailing bytes, overflow) is nullopt.
+std::optional<uint64_t> parse_sync_number(std::string_view text, uint64_t max);
+
+// The largest text a message carries (longer text is cut by send).
+inline constexpr size_t kSyncMaxText = 64 * 1024;  // a hook state with large annotations fits
 
 class SyncSocket {
 public:

@@ -15,6 +15,7 @@
 #include "cli/oci/args.hpp"
 #include "cli/oci/cgroup_cmds.hpp"
 #include "linux/fs.hpp"
+#include "linux/selfexe.hpp"
 #include "oci/spec.hpp"
 #include "runtime/container.hpp"
 
@@ -51,8 +52,11 @@ void log_line(const char* level, const std::string& msg) {
 
 int report(const Error& e) {
     std::string msg = e.what();
-    fmt::print(stderr, "brig-oci: {}\n", msg);
+    // The log first: engines read the cause from it. containerd's shim runs the runtime with
+    // stderr on /dev/null opened read-only, so writing stderr fails; fmt::print would throw
+    // (and abort) there, std::fputs just fails.
     log_line("error", msg);
+    std::fputs(fmt::format("brig-oci: {}\n", msg).c_str(), stderr);
     return 1;
 }
 
@@ -342,10 +346,16 @@ int main(int argc, char** argv) {
     }
     std::vector<char*> rest;
     for (size_t i = 1; i < p->positional.size(); ++i) rest.push_back(p->positional[i].data());
+    const std::string& cmd = p->positional[0];
+    if (cmd == "create" || cmd == "run" || cmd == "exec") {
+        // These enter a container: run them from a binary the container cannot overwrite
+        // (re-executes, unless it already is; see linux/selfexe.hpp).
+        if (auto r = selfexe::ensure_unwritable(argv, environ); !r) return report(r.error());
+    }
     if (g.debug) {
         std::string line = "brig-oci";
         for (int i = 1; i < argc; ++i) line += fmt::format(" {}", argv[i]);
         log_line("debug", line);
     }
-    return dispatch(p->positional[0], rest);
+    return dispatch(cmd, rest);
 }
