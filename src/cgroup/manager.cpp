@@ -1,6 +1,7 @@
 #include "cgroup/manager.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -321,10 +322,27 @@ Result<void> apply(const Cgroup& cg, const System& sys, const oci::Resources& re
     PlanEnv env = plan_env(cg, sys, opts.update);
     auto plan = plan_resources(res, opts.devices, env);
     if (!plan) return std::unexpected(plan.error());
+    // Consecutive writes to one file (the device rules: one per write) share one open.
+    std::string open_path;
+    UniqueFd open_fd;
     auto perform = [&](const Write& w) -> Result<void> {
         std::string d = w.version == Version::V2 ? cg.v2_dir : controller_dir(cg, sys, w.controller);
-        if (auto r = linuxfs::write_file(d + "/" + w.file, w.value); !r)
-            return errno_fail(r.error().errnum, "{}: write {} to {}", w.field, w.value, w.file);
+        std::string path = d + "/" + w.file;
+        if (!open_fd || path != open_path) {
+            open_fd.reset(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+            open_path = open_fd ? path : std::string();
+            if (!open_fd) return errno_fail(errno, "{}: write {} to {}", w.field, w.value, w.file);
+        }
+        ssize_t n;
+        do n = ::write(open_fd.get(), w.value.data(), w.value.size());
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+            int e = errno;
+            open_fd.reset();  // a failed write may leave the file's state unknown: reopen next time
+            return errno_fail(e, "{}: write {} to {}", w.field, w.value, w.file);
+        }
+        if (static_cast<size_t>(n) != w.value.size())
+            return errno_fail(EIO, "{}: write {} to {}: short write", w.field, w.value, w.file);
         return {};
     };
     std::vector<const Write*> later;
@@ -351,14 +369,43 @@ Result<void> apply(const Cgroup& cg, const System& sys, const oci::Resources& re
     return {};
 }
 
-Result<void> join(const Cgroup& cg, pid_t pid) {
+Result<void> join(const Cgroup& cg, pid_t pid) { return join_dirs(cg.dirs, pid); }
+
+Result<void> join_dirs(std::span<const std::string> dirs, pid_t pid) {
     std::string s = std::to_string(pid);
-    for (auto& d : cg.dirs) {
+    for (auto& d : dirs) {
         if (d.empty()) continue;
         if (auto r = linuxfs::write_file(d + "/cgroup.procs", s); !r)
             return errno_fail(r.error().errnum, "cgroup: join {} (write {} to cgroup.procs)", d, s);
     }
     return {};
+}
+
+Result<SelfJoin> prepare_self_join(std::span<const std::string> dirs) {
+    SelfJoin j;
+    for (auto& d : dirs) {
+        if (d.empty()) continue;
+        std::string tasks = d + "/tasks";
+        UniqueFd fd(::open(tasks.c_str(), O_WRONLY | O_CLOEXEC));
+        if (fd) {
+            j.fds.push_back(std::move(fd));
+            j.fd_dirs.push_back(d);
+        } else if (errno == ENOENT && linuxfs::exists(d)) {
+            j.by_pid.push_back(d);  // cgroup2: no `tasks`
+        } else {
+            return sys_fail("cgroup: join {} (open {})", d, tasks);
+        }
+    }
+    return j;
+}
+
+Result<void> join_self(SelfJoin& j) {
+    Result<void> result;
+    for (size_t i = 0; i < j.fds.size(); ++i)
+        if (result && ::write(j.fds[i].get(), "0", 1) != 1)
+            result = sys_fail("cgroup: join {} (write 0 to tasks)", j.fd_dirs[i]);
+    j.fds.clear();
+    return result;
 }
 
 std::vector<pid_t> pids(const std::vector<std::string>& dirs) {
@@ -485,13 +532,15 @@ void remove_below(const std::string& dir) {
 
 Result<void> destroy(const std::vector<std::string>& created, const std::vector<std::string>& leaves) {
     Result<void> result;
-    for (auto& d : leaves)
-        if (!d.empty() && std::find(created.begin(), created.end(), d) != created.end()) remove_below(d);
     for (auto& d : created) {
         // Parents we made stay while other containers use them; the kernel also reports
         // EBUSY for a moment after a child cgroup goes, so retry briefly.
         bool leaf = std::find(leaves.begin(), leaves.end(), d) != leaves.end();
         if (!leaf && !children(d).empty()) continue;
+        // A container's own cgroup usually goes at the first rmdir; only when that fails
+        // (EBUSY) look for cgroups below it (exec --cgroup, or made by the container).
+        if (leaf && (::rmdir(d.c_str()) == 0 || errno == ENOENT)) continue;
+        if (leaf) remove_below(d);
         if (!remove_dir(d, leaf) && leaf && result) result = sys_fail("cgroup: remove {}", d);
     }
     return result;

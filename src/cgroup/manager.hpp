@@ -13,6 +13,7 @@
 
 #include "cgroup/resources.hpp"
 #include "common/error.hpp"
+#include "common/fd.hpp"
 #include "oci/spec.hpp"
 
 namespace brig::cgroup {
@@ -67,6 +68,27 @@ PlanEnv plan_env(const Cgroup& cg, const System& sys, bool update);
 
 // Move pid into every hierarchy's directory.
 Result<void> join(const Cgroup& cg, pid_t pid);
+// Move pid into each of dirs (their cgroup.procs).
+Result<void> join_dirs(std::span<const std::string> dirs, pid_t pid);
+
+// Moving another process in (its pid written to cgroup.procs) takes the kernel's global
+// threadgroup lock, whose write side waits for an RCU grace period: milliseconds, more on a
+// busy machine, and the largest single wait of a container start measured here. A
+// single-threaded process that writes "0" to a v1 hierarchy's `tasks` file moves itself
+// without that lock. So the runtime opens those files before it forks; the joining process
+// (the container's init, an exec'd process) inherits them and moves itself in with
+// join_self() before it does anything else for the container. The unified (v2) hierarchy
+// has no such path: there the process is born in its cgroup (CLONE_INTO_CGROUP), or the
+// runtime moves it by pid.
+struct SelfJoin {
+    std::vector<UniqueFd> fds;         // `tasks` of each v1 directory, opened O_WRONLY
+    std::vector<std::string> fd_dirs;  // their directories (for messages)
+    std::vector<std::string> by_pid;   // the directories without `tasks` (v2)
+};
+Result<SelfJoin> prepare_self_join(std::span<const std::string> dirs);
+// In the joining process, which must be single-threaded: write "0" to each `tasks`, then
+// close them all.
+Result<void> join_self(SelfJoin& j);
 // Pids currently in the container's cgroup (first hierarchy that lists them).
 std::vector<pid_t> pids(const std::vector<std::string>& dirs);
 // Every pid in the container's cgroup and the cgroups below it (exec --cgroup).

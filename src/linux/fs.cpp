@@ -60,18 +60,22 @@ Result<UniqueFd> open_in_root(int root_fd, std::string_view path, int flags, mod
 
 Result<UniqueFd> mkdir_all_in_root(int root_fd, std::string_view path, mode_t mode) {
     auto parts = components(path);
-    UniqueFd cur(open_beneath(root_fd, ".", O_PATH | O_DIRECTORY, 0));
-    if (!cur) return sys_fail("open container root");
-    for (size_t i = 0; i < parts.size(); ++i) {
+    // Usually the directory, or all but its last component, is there already: find the
+    // deepest existing prefix from the full path up (each resolved inside the root), then
+    // create the rest below it.
+    size_t have = parts.size();
+    int fd;
+    while ((fd = open_beneath(root_fd, join(parts, have), O_PATH | O_DIRECTORY, 0)) < 0 && errno == ENOENT && have > 0)
+        --have;
+    if (fd < 0) return sys_fail("open /{} in container root", join(parts, have));
+    UniqueFd cur(fd);
+    for (size_t i = have; i < parts.size(); ++i) {
         std::string prefix = join(parts, i + 1);
-        int fd = open_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
-        if (fd < 0 && errno == ENOENT && parts[i] != "..") {
-            // Create the single missing component under the already-verified parent fd;
-            // mkdirat never follows a symlink in its last component.
-            if (::mkdirat(cur.get(), parts[i].c_str(), mode) < 0 && errno != EEXIST)
-                return sys_fail("mkdir /{} in container root", prefix);
-            fd = open_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
-        }
+        // Create the single missing component under the already-verified parent fd;
+        // mkdirat never follows a symlink in its last component.
+        if (parts[i] != ".." && ::mkdirat(cur.get(), parts[i].c_str(), mode) < 0 && errno != EEXIST)
+            return sys_fail("mkdir /{} in container root", prefix);
+        fd = open_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, 0);
         if (fd < 0) return sys_fail("open /{} in container root", prefix);
         cur.reset(fd);
     }

@@ -352,13 +352,19 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     // The state lock is an flock on an open file: a child holding a copy would hold the lock.
     cfg.close_in_child = {lock->get(), parent_sock.fd()};
 
+    // v1 hierarchies: the init moves itself in through these (see cgroup::SelfJoin); the
+    // unified one: it is born there (CLONE_INTO_CGROUP), or we move it by pid below.
+    auto self_join = cgroup::prepare_self_join(cg->dirs);
+    if (!self_join) return std::unexpected(self_join.error());
+    cfg.self_join = &*self_join;
+    std::vector<std::string> join_by_pid = self_join->by_pid;
     UniqueFd cgroup_fd;
     clone_args args{};
     int pidfd = -1;
     args.flags = ns->clone_flags | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
-    if (cg->v2_only && !cg->v2_dir.empty()) {
+    if (join_by_pid.size() == 1 && join_by_pid[0] == cg->v2_dir) {
         // Born in its cgroup: no window in which the child runs outside its limits.
         cgroup_fd.reset(::open(cg->v2_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (cgroup_fd) {
@@ -367,8 +373,17 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
         }
     }
     long r = sys::clone3(args);
+    if (r < 0 && (args.flags & CLONE_INTO_CGROUP)) {
+        // Refused for this cgroup: clone plainly and move the child by pid, which names
+        // the cgroup if that fails too.
+        args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+        args.cgroup = 0;
+        r = sys::clone3(args);
+    }
     if (r < 0) return sys_fail("clone the container init");
     if (r == 0) run_init(cfg);
+    if (args.flags & CLONE_INTO_CGROUP) join_by_pid.clear();
+    self_join->fds.clear();
     child = static_cast<pid_t>(r);
     child_pidfd.reset(pidfd);
     child_sock.close();
@@ -395,8 +410,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     for (auto& [index, fd] : *idmapped)
         if (auto s = parent_sock.send(SyncType::MountFd, 0, std::to_string(index), fd.get()); !s)
             return std::unexpected(s.error());
-    if (!(args.flags & CLONE_INTO_CGROUP))
-        if (auto j = cgroup::join(*cg, child); !j) return std::unexpected(j.error());
+    if (auto j = cgroup::join_dirs(join_by_pid, child); !j) return std::unexpected(j.error());
     if (auto s = parent_sock.send(SyncType::Go); !s) return std::unexpected(s.error());
     // The init reports in order: [Pid] [Hooks] [ConsoleFd] Ready (or Error at any point).
     Created out;

@@ -14,6 +14,7 @@
 #include <climits>
 #include <optional>
 
+#include "cgroup/manager.hpp"
 #include "common/scope.hpp"
 #include "linux/cpuset.hpp"
 #include "linux/fs.hpp"
@@ -89,9 +90,9 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
 }
 
 // The child: join, set up, report, exec. Never returns.
-[[noreturn]] void exec_child(const oci::Process& p, std::vector<Join>& joins, const SyncSocket& sync,
-                             const std::vector<int>& close_fds, int preserve_fds, const sigset_t& restore,
-                             const seccomp::SeccompFilter* filter) {
+[[noreturn]] void exec_child(const oci::Process& p, std::vector<Join>& joins, cgroup::SelfJoin& cgroups,
+                             const SyncSocket& sync, const std::vector<int>& close_fds, int preserve_fds,
+                             const sigset_t& restore, const seccomp::SeccompFilter* filter) {
     for (int fd : close_fds) ::close(fd);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // no /proc/<pid>/exe of ours for the container
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -101,6 +102,9 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
         if (p.execCPUAffinity && !p.execCPUAffinity->initial.empty())
             if (auto r = cpuset::apply_cpu_affinity(p.execCPUAffinity->initial, "process.execCPUAffinity.initial"); !r)
                 return std::unexpected(r.error());
+        // Into the container's v1 cgroups ourselves (see cgroup::SelfJoin); reported after
+        // Go, when the parent listens.
+        auto joined = cgroup::join_self(cgroups);
         bool in_userns = false;
         for (auto& j : joins)
             if (j.nstype == CLONE_NEWUSER) {
@@ -108,6 +112,7 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
                 in_userns = true;
             }
         if (auto m = sync.expect(SyncType::Go); !m) return std::unexpected(m.error());
+        if (!joined) return std::unexpected(std::move(joined.error()).context("exec: join the container's cgroup"));
         // The exec label goes through the host's procfs, before we enter the container's mounts.
         if (auto r = apply_lsm(p); !r) return std::unexpected(r.error());
         for (auto& j : joins)
@@ -231,10 +236,39 @@ Result<int> Runtime::exec(const ExecRequest& req) {
     ScopeGuard restore([&] { ::sigprocmask(SIG_SETMASK, &old, nullptr); });
     if (!req.detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+    // v1 hierarchies: the child moves itself in (cgroup::SelfJoin); the unified one: it is
+    // born there (CLONE_INTO_CGROUP), or we move it by pid below.
+    auto self_join = cgroup::prepare_self_join(cgroup_dirs);
+    if (!self_join) return std::unexpected(std::move(self_join.error()).context("exec: join the container's cgroup"));
+    std::vector<std::string> join_by_pid = self_join->by_pid;
+    UniqueFd cgroup_fd;
+    clone_args args{};
     int pidfd = -1;
-    long r = sys::fork_pidfd(&pidfd);
+    args.flags = CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (join_by_pid.size() == 1) {
+        cgroup_fd.reset(::open(join_by_pid[0].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (cgroup_fd) {
+            args.flags |= CLONE_INTO_CGROUP;
+            args.cgroup = static_cast<uint64_t>(cgroup_fd.get());
+        }
+    }
+    long r = sys::clone3(args);
+    if (r < 0 && (args.flags & CLONE_INTO_CGROUP)) {
+        // Refused for this cgroup: fork plainly and move the child by pid, which names the
+        // cgroup if that fails too.
+        args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+        args.cgroup = 0;
+        r = sys::clone3(args);
+    }
     if (r < 0) return sys_fail("fork the exec process");
-    if (r == 0) exec_child(*proc, joins, child_sock, {parent_sock.fd()}, req.preserve_fds, old, filter ? &*filter : nullptr);
+    if (r == 0)
+        exec_child(*proc, joins, *self_join, child_sock, {parent_sock.fd()}, req.preserve_fds, old,
+                   filter ? &*filter : nullptr);
+    if (args.flags & CLONE_INTO_CGROUP) join_by_pid.clear();
+    self_join->fds.clear();
+    cgroup_fd.reset();
     pid_t child = static_cast<pid_t>(r);
     UniqueFd child_pidfd(pidfd);
     child_sock.close();
@@ -243,9 +277,8 @@ Result<int> Runtime::exec(const ExecRequest& req) {
         ::waitpid(child, nullptr, 0);
     });
 
-    for (auto& d : cgroup_dirs)
-        if (auto w = linuxfs::write_file(d + "/cgroup.procs", std::to_string(child)); !w)
-            return std::unexpected(std::move(w.error()).context("exec: join the container's cgroup"));
+    if (auto w = cgroup::join_dirs(join_by_pid, child); !w)
+        return std::unexpected(std::move(w.error()).context("exec: join the container's cgroup"));
     if (auto s = parent_sock.send(SyncType::Go); !s) return std::unexpected(s.error());
     UniqueFd console;
     for (bool ready = false; !ready;) {

@@ -63,14 +63,18 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
     const oci::Process& proc = *spec.process;
     const oci::Linux& lnx = *spec.linux;
 
+    // Into our v1 cgroups before anything else (the unified one, if any, we were born in or
+    // the parent moves us into). A failure is reported after Go: the parent is not
+    // listening before that.
+    Result<void> joined;
+    if (cfg.self_join) joined = cgroup::join_self(*cfg.self_join);
     // Joined user namespace first: the others are owned by it.
     size_t next = 0;
     if (!cfg.joins.empty() && cfg.joins[0].nstype == CLONE_NEWUSER) {
         if (::setns(cfg.joins[0].fd, CLONE_NEWUSER) < 0) return sys_fail("join user namespace {}", cfg.joins[0].path);
         next = 1;
     }
-    // The parent joins our cgroups, writes our id maps and hands over id-mapped mounts,
-    // then says Go.
+    // The parent writes our id maps and hands over id-mapped mounts, then says Go.
     std::map<size_t, UniqueFd> premade;
     for (;;) {
         UniqueFd fd;
@@ -82,6 +86,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
         if (spec.mounts.empty() || !index) return fail("sync: mount index {:?} out of range", m->text);
         premade[*index] = std::move(fd);
     }
+    if (!joined) return joined;
     if (::geteuid() != 0) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // rootless: maps are written now
     if (cfg.new_user_ns || next == 1) {
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return sys_fail("become root in the user namespace");

@@ -35,6 +35,7 @@ struct InitConfig {
     bool new_time_ns = false;
     const cgroup::System* cgroups = nullptr;
     const cgroup::Cgroup* cgroup = nullptr;
+    cgroup::SelfJoin* self_join = nullptr;  // v1 cgroups the init moves itself into, first thing
     int preserve_fds = 0;
     std::vector<int> close_in_child;  // the parent's fds the child must not keep (state lock, ...)
     sigset_t restore_mask{};  // the signal mask to restore before exec

@@ -173,11 +173,9 @@ Result<void> mount_cgroups(const RootfsContext& ctx, int root_fd, const oci::Mou
             rc = ::mount(ctx.cgroup->dirs[i].c_str(), tp.c_str(), nullptr, MS_BIND, nullptr);
         }
         if (rc < 0) return sys_fail("mount cgroup hierarchy {} on {}", name, sub);
-        auto mounted = linuxfs::open_in_root(root_fd, sub, O_PATH);
-        if (!mounted) return std::unexpected(mounted.error());
-        if (auto r = set_attr(mounted->get(), attr_of(common | ro), 0, false, sub); !r) return r;
     }
-    return set_attr(top->get(), attr_of(common | ro), 0, false, dest);
+    // The tmpfs and every hierarchy on it at once (nothing else is mounted below it).
+    return set_attr(top->get(), attr_of(common | ro), 0, true, dest);
 }
 
 Result<void> do_mount(const RootfsContext& ctx, int root_fd, const oci::Mount& m, int premade) {

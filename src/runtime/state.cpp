@@ -160,14 +160,14 @@ Status status_of(const StateStore& store, const ContainerRecord& rec) {
     if (st == 0 || st != rec.start_time) return Status::Stopped;
     if (rec.created.empty()) return Status::Creating;  // init cloned, not yet Ready
     if (linuxfs::exists(store.fifo(rec.id))) return Status::Created;
-    for (auto& d : rec.cgroup_dirs) {
-        if (d.find("/freezer/") != std::string::npos) {
-            auto f = linuxfs::read_file(d + "/freezer.state");
-            if (f && f->starts_with("FROZEN")) return Status::Paused;
-        } else if (auto f = linuxfs::read_file(d + "/cgroup.freeze"); f && f->starts_with("1")) {
-            return Status::Paused;
-        }
-    }
+    // The v1 freezer when the container has one (pause uses it first, see cgroup::freeze);
+    // otherwise cgroup.freeze, which only cgroup2 directories have.
+    for (auto& d : rec.cgroup_dirs)
+        if (d.find("/freezer/") != std::string::npos)
+            if (auto f = linuxfs::read_file(d + "/freezer.state"))
+                return f->starts_with("FROZEN") ? Status::Paused : Status::Running;
+    for (auto& d : rec.cgroup_dirs)
+        if (auto f = linuxfs::read_file(d + "/cgroup.freeze"); f && f->starts_with("1")) return Status::Paused;
     return Status::Running;
 }
 
@@ -188,9 +188,9 @@ std::string now_rfc3339() {
     ::clock_gettime(CLOCK_REALTIME, &ts);
     tm t;
     ::gmtime_r(&ts.tv_sec, &t);
-    char buf[64];
-    ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-    return fmt::format("{}.{:09}Z", buf, ts.tv_nsec);
+    // Formatted by hand: strftime would load the time zone (/etc/localtime) for nothing.
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                       t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
 }
 
 }  // namespace brig::runtime

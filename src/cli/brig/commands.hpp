@@ -20,5 +20,9 @@ struct Globals {
 int report_error(std::string_view message, int code = 1);
 
 void add_system_commands(CLI::App& app, Globals& globals);
+void add_network_commands(CLI::App& app, Globals& globals);  // network_cmds.cpp
+void add_registry_commands(CLI::App& app, Globals& globals);  // registry_cmds.cpp: pull push login logout
+void add_container_commands(CLI::App& app, Globals& globals);  // container_cmds.cpp: run create start stop ps logs exec ...
+void add_image_commands(CLI::App& app, Globals& globals);  // image_cmds.cpp: images rmi load save import tag image ...
 
 }  // namespace brig::cli

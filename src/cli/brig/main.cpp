@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
     app.add_flag("--debug", globals.debug, "verbose diagnostics on stderr");
 
     add_system_commands(app, globals);
+    add_network_commands(app, globals);
+    add_registry_commands(app, globals);
+    add_container_commands(app, globals);
+    add_image_commands(app, globals);
 
     try {
         app.parse(argc, argv);

@@ -14,6 +14,7 @@
 
 #include "cli/oci/args.hpp"
 #include "cli/oci/cgroup_cmds.hpp"
+#include "cli/oci/early_entry.hpp"
 #include "linux/fs.hpp"
 #include "linux/selfexe.hpp"
 #include "oci/spec.hpp"
@@ -349,8 +350,10 @@ int main(int argc, char** argv) {
     const std::string& cmd = p->positional[0];
     if (cmd == "create" || cmd == "run" || cmd == "exec") {
         // These enter a container: run them from a binary the container cannot overwrite
-        // (re-executes, unless it already is; see linux/selfexe.hpp).
-        if (auto r = selfexe::ensure_unwritable(argv, environ); !r) return report(r.error());
+        // (re-executes, unless it already is; see linux/selfexe.hpp). The static build's
+        // entry point has usually done that before the C library started (early_entry.cpp).
+        if (!brig_oci_exe_verified_early)
+            if (auto r = selfexe::ensure_unwritable(argv, environ); !r) return report(r.error());
     }
     if (g.debug) {
         std::string line = "brig-oci";

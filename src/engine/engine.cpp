@@ -1,0 +1,425 @@
+#include "engine/engine.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+
+#include "cgroup/manager.hpp"
+#include "common/scope.hpp"
+#include "engine/image_source.hpp"
+#include "engine/monitor_proto.hpp"
+#include "engine/spec.hpp"
+#include "linux/fs.hpp"
+#include "runtime/container.hpp"
+
+namespace brig::engine {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string exe_dir() {
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return ".";
+    std::string p(buf, static_cast<size_t>(n));
+    return p.substr(0, p.rfind('/'));
+}
+
+struct Spawned {
+    int status = -1;
+    std::string out, err;
+};
+
+// fork/exec argv with stdin from /dev/null, capturing stdout and stderr.
+Result<Spawned> spawn_capture(const std::vector<std::string>& argv) {
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) return sys_fail("pipe");
+    pid_t child = ::fork();
+    if (child < 0) return sys_fail("fork");
+    if (child == 0) {
+        int devnull = ::open("/dev/null", O_RDONLY);
+        ::dup2(devnull, 0);
+        ::dup2(out[1], 1);
+        ::dup2(err[1], 2);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+        _exit(127);
+    }
+    ::close(out[1]);
+    ::close(err[1]);
+    Spawned s;
+    pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    int open = 2;
+    while (open > 0) {
+        if (::poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int i = 0; i < 2; ++i) {
+            if (p[i].fd < 0 || p[i].revents == 0) continue;
+            char buf[8192];
+            ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+            if (n > 0) {
+                (i == 0 ? s.out : s.err).append(buf, static_cast<size_t>(n));
+            } else {
+                ::close(p[i].fd);
+                p[i].fd = -1;
+                --open;
+            }
+        }
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    s.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return s;
+}
+
+std::string last_line(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (auto nl = text.rfind('\n'); nl != std::string::npos) text = text.substr(nl + 1);
+    return text;
+}
+
+// Waits until the process is gone (pidfd), up to `timeout`. True when it exited.
+bool wait_process_exit(pid_t pid, uint64_t start, std::chrono::milliseconds timeout) {
+    if (!process_alive(pid, start)) return true;
+    UniqueFd pfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pfd) return !process_alive(pid, start);
+    if (!process_alive(pid, start)) return true;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() < 0) return !process_alive(pid, start);
+        pollfd p{pfd.get(), POLLIN, 0};
+        int n = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (n > 0) return true;
+        if (n == 0) return !process_alive(pid, start);
+    }
+}
+
+Result<void> touch(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd) return sys_fail("create {}", path);
+    return {};
+}
+
+std::string hosts_file(const ContainerRecord& rec) {
+    std::string short_id = rec.id.substr(0, 12);
+    std::string out = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+    if (rec.network_mode != "host") out += fmt::format("127.0.1.1\t{} {}\n", rec.hostname, short_id);
+    return out;
+}
+
+}  // namespace
+
+Result<Engine> Engine::open(const std::string& root, const std::string& runtime) {
+    Engine e{Store(root), runtime, "", "", ""};
+    std::string dir = exe_dir();
+    e.brig_exe = dir + "/brig";
+    e.monitor_exe = dir + "/brig-monitor";
+    e.init_exe = dir + "/brig-init";
+    if (e.runtime.empty()) e.runtime = dir + "/brig-oci";
+    if (e.runtime.find('/') == std::string::npos) {
+        // A bare name: look it up in PATH.
+        const char* path = std::getenv("PATH");
+        std::string p = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+        size_t start = 0;
+        while (start <= p.size()) {
+            size_t colon = p.find(':', start);
+            std::string d = p.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+            if (!d.empty() && ::access((d + "/" + e.runtime).c_str(), X_OK) == 0) {
+                e.runtime = d + "/" + e.runtime;
+                break;
+            }
+            if (colon == std::string::npos) break;
+            start = colon + 1;
+        }
+    }
+    if (::access(e.runtime.c_str(), X_OK) != 0) return fail("OCI runtime {:?} not found or not executable", e.runtime);
+    if (::access(e.monitor_exe.c_str(), X_OK) != 0) return fail("{} not found: brig is not installed completely", e.monitor_exe);
+    if (auto r = e.store.ensure(); !r) return std::unexpected(r.error());
+    return e;
+}
+
+int start_error_exit_code(std::string_view m) {
+    if (m.find("not found") != std::string_view::npos || m.find("No such file") != std::string_view::npos)
+        return 127;
+    if (m.find("ermission denied") != std::string_view::npos) return 126;
+    return 125;
+}
+
+Result<void> run_runtime(const Engine& e, const std::vector<std::string>& args, std::string* out,
+                         const std::string& runtime) {
+    const std::string& rt = runtime.empty() ? e.runtime : runtime;
+    std::vector<std::string> argv = {rt, "--root", e.store.runtime_root()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto s = spawn_capture(argv);
+    if (!s) return std::unexpected(s.error());
+    if (out != nullptr) *out = s->out;
+    if (s->status != 0) {
+        std::string msg = last_line(s->err);
+        if (msg.empty()) msg = fmt::format("exit status {}", s->status);
+        return fail("{} {}: {}", rt.substr(rt.rfind('/') + 1), args.empty() ? "" : args[0], msg);
+    }
+    return {};
+}
+
+Result<void> create_container(Engine& e, ContainerRecord& rec) {
+    if (rec.runtime.empty()) rec.runtime = e.runtime;
+    if (rec.created.empty()) rec.created = runtime::now_rfc3339();
+    if (rec.cgroup_parent.empty()) rec.cgroup_parent = "/brig";
+    if (rec.cgroup_parent[0] != '/') return fail("--cgroup-parent {:?} must be an absolute path", rec.cgroup_parent);
+    e.store.sweep_trash();
+    return e.store.create(rec, [&](const std::string& dir) -> Result<void> {
+        if (rec.hostname.empty()) rec.hostname = rec.id.substr(0, 12);
+        // The record was written before the id-dependent defaults: write it again.
+        if (auto r = linuxfs::write_file_atomic(dir + "/container.json", to_json(rec).dump(), 0600, false); !r) return r;
+        std::string final_dir = e.store.dir(rec.id);
+        SpecInputs in;
+        if (auto r = linuxfs::write_file_atomic(dir + "/hosts", hosts_file(rec), 0644, false); !r) return r;
+        if (auto r = linuxfs::write_file_atomic(dir + "/hostname", rec.hostname + "\n", 0644, false); !r) return r;
+        in.hosts = final_dir + "/hosts";
+        in.hostname = final_dir + "/hostname";
+        if (rec.network_mode == "host") {
+            auto resolv = linuxfs::read_file("/etc/resolv.conf");
+            if (auto r = linuxfs::write_file_atomic(dir + "/resolv.conf", resolv ? *resolv : "", 0644, false); !r) return r;
+            in.resolv_conf = final_dir + "/resolv.conf";
+        }
+        in.init_binary = e.init_exe;
+        auto spec = build_spec(rec, in);
+        if (!spec) return std::unexpected(spec.error());
+        if (::mkdir((dir + "/bundle").c_str(), 0700) < 0) return sys_fail("create {}/bundle", dir);
+        return linuxfs::write_file_atomic(dir + "/bundle/config.json", spec->dump(1), 0600, false);
+    });
+}
+
+Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) {
+    auto lock = e.store.lock(id);
+    if (!lock) return std::unexpected(lock.error());
+    auto rec = e.store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    auto live = e.store.live_state(*rec);
+    if (live.running() && live.monitor_alive) {
+        if (attach) return fail("container {} is already running", rec->name);
+        return UniqueFd();
+    }
+    std::string dir = e.store.dir(id);
+    for (const char* f : {"stop-requested", "paused", "pidfile", "attach.sock"}) ::unlink((dir + "/" + f).c_str());
+    if (live.status == "exited" && !live.error.empty() && live.error.find("monitor") != std::string::npos) {
+        // A monitor killed earlier may have left the container running: clean it up first.
+        (void)run_runtime(e, {"delete", "--force", id}, nullptr, rec->runtime);
+    }
+
+    if (auto r = ensure_image_rootfs(e.store.root(), *rec); !r) return std::unexpected(r.error());
+    std::vector<std::string> argv = {e.monitor_exe, "--id", id, "--dir", dir, "--runtime", rec->runtime,
+                                     "--runtime-root", e.store.runtime_root(), "--bundle", dir + "/bundle",
+                                     "--sync-fd", "3"};
+    if (rec->tty) argv.push_back("--tty");
+    if (rec->open_stdin) argv.push_back("--stdin");
+    argv.insert(argv.end(), {"--log-driver", rec->log.driver, "--log-max-size", std::to_string(rec->log.max_size),
+                             "--log-max-file", std::to_string(rec->log.max_file), "--restart", rec->restart.name,
+                             "--restart-max", std::to_string(rec->restart.max_retries)});
+    if (rec->auto_remove) argv.insert(argv.end(), {"--rm", e.brig_exe, e.store.root()});
+    if (rec->health && !rec->health->test.empty() && rec->health->test[0] != "NONE") {
+        std::vector<std::string> cmd;
+        if (rec->health->test[0] == "CMD-SHELL") cmd = {"/bin/sh", "-c"};
+        cmd.insert(cmd.end(), rec->health->test.begin() + 1, rec->health->test.end());
+        for (const auto& a : cmd) argv.insert(argv.end(), {"--health-arg", a});
+        argv.insert(argv.end(), {"--health-interval", std::to_string(rec->health->interval_ns), "--health-timeout",
+                                 std::to_string(rec->health->timeout_ns), "--health-start-period",
+                                 std::to_string(rec->health->start_period_ns), "--health-retries",
+                                 std::to_string(rec->health->retries)});
+    }
+
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return sys_fail("socketpair");
+    UniqueFd ours(sp[0]), theirs(sp[1]);
+    // Double fork: the monitor is in its own session and not our child, so it outlives us.
+    pid_t child = ::fork();
+    if (child < 0) return sys_fail("fork");
+    if (child == 0) {
+        ::setsid();
+        pid_t grand = ::fork();
+        if (grand != 0) _exit(grand < 0 ? 1 : 0);
+        int devnull = ::open("/dev/null", O_RDWR);
+        ::dup2(devnull, 0);
+        ::dup2(devnull, 1);
+        ::dup2(devnull, 2);
+        ::dup2(theirs.get(), 3);  // dup2 clears close-on-exec
+        ::close_range(4, ~0U, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        _exit(127);
+    }
+    theirs.reset();
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    // The monitor's first packet: Started or Error (EOF: it died).
+    char buf[proto::kMaxPacket];
+    while (true) {
+        pollfd p{ours.get(), POLLIN, 0};
+        int n = ::poll(&p, 1, 120000);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) return fail("container {}: the monitor did not report within 120 s", rec->name);
+        ssize_t r = ::recv(ours.get(), buf, sizeof buf, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return fail("container {}: the monitor exited before starting it", rec->name);
+        std::string_view payload(buf + 1, static_cast<size_t>(r) - 1);
+        if (buf[0] == proto::Started) break;
+        if (buf[0] == proto::Error) return fail("{}", payload);
+    }
+    if (!attach) return UniqueFd();
+    return ours;
+}
+
+Result<UniqueFd> attach_container(Engine& e, const std::string& id) {
+    auto rec = e.store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    auto live = e.store.live_state(*rec);
+    if (!live.running()) return fail("You cannot attach to a stopped container, start it first");
+    UniqueFd dirfd(::open(e.store.dir(id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dirfd) return sys_fail("open {}", e.store.dir(id));
+    UniqueFd s(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/attach.sock", dirfd.get());
+    if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return sys_fail("attach to container {}", rec->name);
+    return s;
+}
+
+Result<void> kill_container(Engine& e, const std::string& id, const std::string& signal) {
+    auto rec = e.store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    auto sig = runtime::parse_signal(signal);
+    if (!sig) return fail("invalid signal: {}", signal);
+    auto live = e.store.live_state(*rec);
+    if (!live.running()) return fail("Cannot kill container: {}: container {} is not running", rec->name, id);
+    return run_runtime(e, {"kill", id, std::to_string(*sig)}, nullptr, rec->runtime);
+}
+
+Result<void> stop_container(Engine& e, const std::string& id, std::optional<int> timeout) {
+    auto lock = e.store.lock(id);
+    if (!lock) return std::unexpected(lock.error());
+    auto rec = e.store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    std::string dir = e.store.dir(id);
+    if (auto r = touch(dir + "/stop-requested"); !r) return r;
+    auto live = e.store.live_state(*rec);
+    if (!live.running()) return {};
+    if (!live.monitor_alive) {
+        (void)run_runtime(e, {"delete", "--force", id}, nullptr, rec->runtime);
+        return {};
+    }
+    if (live.status == "paused") {
+        (void)run_runtime(e, {"resume", id}, nullptr, rec->runtime);
+        ::unlink((dir + "/paused").c_str());
+    }
+    int t = timeout.value_or(rec->stop_timeout);
+    auto sig = runtime::parse_signal(rec->stop_signal);
+    if (live.status == "running") (void)run_runtime(e, {"kill", id, std::to_string(sig ? *sig : SIGTERM)}, nullptr, rec->runtime);
+    if (wait_process_exit(live.monitor_pid, live.monitor_start, std::chrono::seconds(t < 0 ? 0 : t))) return {};
+    (void)run_runtime(e, {"kill", id, "KILL"}, nullptr, rec->runtime);
+    if (wait_process_exit(live.monitor_pid, live.monitor_start, 30s)) return {};
+    return fail("container {} did not stop after SIGKILL", rec->name);
+}
+
+Result<void> pause_container(Engine& e, const std::string& id, bool pause) {
+    auto lock = e.store.lock(id);
+    if (!lock) return std::unexpected(lock.error());
+    auto rec = e.store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    auto live = e.store.live_state(*rec);
+    if (pause && live.status != "running") return fail("container {} is not running", rec->name);
+    if (!pause && live.status != "paused") return fail("container {} is not paused", rec->name);
+    if (auto r = run_runtime(e, {pause ? "pause" : "resume", id}, nullptr, rec->runtime); !r) return r;
+    std::string marker = e.store.dir(id) + "/paused";
+    if (pause) return touch(marker);
+    ::unlink(marker.c_str());
+    return {};
+}
+
+Result<void> remove_container(Engine& e, const std::string& id, bool force) {
+    auto lock = e.store.lock(id);
+    if (!lock) return std::unexpected(lock.error());
+    auto rec = e.store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    std::string dir = e.store.dir(id);
+    auto live = e.store.live_state(*rec);
+    if (live.running() && live.monitor_alive) {
+        if (!force)
+            return fail("cannot remove container \"/{}\": container is {}: stop the container before removing or force remove",
+                        rec->name, live.status);
+        (void)touch(dir + "/stop-requested");
+        if (live.status == "paused") (void)run_runtime(e, {"resume", id}, nullptr, rec->runtime);
+        (void)run_runtime(e, {"kill", id, "KILL"}, nullptr, rec->runtime);
+        if (!wait_process_exit(live.monitor_pid, live.monitor_start, 30s))
+            return fail("cannot remove container {}: its monitor does not exit", rec->name);
+    }
+    // Whatever the runtime still has (a monitor killed mid-way, a create interrupted).
+    if (linuxfs::exists(e.store.runtime_root() + "/" + id)) {
+        if (auto r = run_runtime(e, {"delete", "--force", id}, nullptr, rec->runtime); !r && linuxfs::exists(e.store.runtime_root() + "/" + id))
+            return fail("cannot remove container {}: {}", rec->name, r.error().message);
+    }
+    release_image_rootfs(e.store.root(), *rec);
+    return e.store.remove(*rec);
+}
+
+Result<int> wait_container(Engine& e, const std::string& id) {
+    while (true) {
+        auto rec = e.store.load(id);
+        if (!rec) return std::unexpected(rec.error());
+        auto live = e.store.live_state(*rec);
+        if (!live.running() && !(live.status == "created" && live.monitor_alive)) return live.exit_code;
+        if (live.status == "restarting" || live.status == "created") {
+            std::this_thread::sleep_for(50ms);
+            continue;
+        }
+        // Running: the monitor tells us when the container exits.
+        auto s = attach_container(e, id);
+        if (!s) {
+            std::this_thread::sleep_for(50ms);
+            continue;
+        }
+        char buf[proto::kMaxPacket];
+        while (true) {
+            ssize_t r = ::recv(s->get(), buf, sizeof buf, 0);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;  // the monitor exited: read its final state
+            std::string_view payload(buf + 1, static_cast<size_t>(r) - 1);
+            if (buf[0] == proto::Status && payload.starts_with("exited ")) return std::atoi(payload.data() + 7);
+            if (buf[0] == proto::Exit) return std::atoi(std::string(payload).c_str());
+        }
+    }
+}
+
+std::vector<std::string> container_cgroup_dirs(const ContainerRecord& rec) {
+    auto sys = cgroup::detect();
+    if (!sys) return {};
+    auto cg = cgroup::plan(*sys, rec.cgroup_parent + "/" + rec.id, rec.id);
+    if (!cg) return {};
+    return cg->dirs;
+}
+
+}  // namespace brig::engine

@@ -1,0 +1,69 @@
+// The container operations of the brig engine, daemonless: each command works on the files
+// under the engine root (store.hpp) and starts one monitor per running container
+// (monitor/main.cpp), which drives the OCI runtime's command line.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/fd.hpp"
+#include "engine/record.hpp"
+#include "engine/store.hpp"
+
+namespace brig::engine {
+
+struct Engine {
+    Store store;
+    std::string runtime;  // OCI runtime binary (brig-oci by default)
+    std::string brig_exe, monitor_exe, init_exe;
+
+    // root: the engine root; runtime: --runtime or "" for brig-oci next to brig.
+    static Result<Engine> open(const std::string& root, const std::string& runtime);
+};
+
+// Docker's exit codes for a container that could not start: 127 (command not found),
+// 126 (not executable), 125 (anything else).
+int start_error_exit_code(std::string_view message);
+
+// Runs the OCI runtime with `args` after its --root; stdout in `out` when given. Errors carry
+// the runtime's stderr.
+// The container's own runtime (rec.runtime) is used when given: `--runtime` only chooses the
+// runtime of new containers.
+Result<void> run_runtime(const Engine& e, const std::vector<std::string>& args, std::string* out = nullptr,
+                         const std::string& runtime = "");
+
+// The image side of creating a container: where its root comes from.
+struct RootfsSource {
+    std::string rootfs_dir;  // --rootfs: an existing directory used as is
+    std::string image;       // an image reference in the store
+};
+
+// Writes the record and bundle (config.json, hosts, hostname, resolv.conf). rec.id/name are
+// filled in. Nothing is left behind on failure.
+Result<void> create_container(Engine& e, ContainerRecord& rec);
+
+// Starts the container through a new monitor. With `attach`, returns the connected attach
+// socket (stdout/stderr/exit packets follow); otherwise returns an empty fd once started.
+// The error message of a failed start says why (start_error_exit_code maps it).
+Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach);
+
+// Stop: the stop signal, then SIGKILL after `timeout` seconds (record's default when nullopt).
+Result<void> stop_container(Engine& e, const std::string& id, std::optional<int> timeout);
+Result<void> kill_container(Engine& e, const std::string& id, const std::string& signal);
+// rm: refuses a running container unless force (then killed). Tolerates half-removed state.
+Result<void> remove_container(Engine& e, const std::string& id, bool force);
+Result<void> pause_container(Engine& e, const std::string& id, bool pause);
+// Blocks until the container is not running; returns its exit code.
+Result<int> wait_container(Engine& e, const std::string& id);
+// A connection to the monitor's attach socket (error if the container is not running).
+Result<UniqueFd> attach_container(Engine& e, const std::string& id);
+
+// The container's cgroup directories (one per hierarchy) from its cgroup path.
+std::vector<std::string> container_cgroup_dirs(const ContainerRecord& rec);
+
+}  // namespace brig::engine

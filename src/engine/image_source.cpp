@@ -1,0 +1,72 @@
+#include "engine/image_source.hpp"
+
+#include <sys/stat.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "image/default_image.hpp"
+#include "image/store.hpp"
+#include "storage/overlay.hpp"
+
+namespace brig::engine {
+
+Result<ImageRootfs> prepare_image_rootfs(const std::string& root, const std::string& ref, bool rootfs_dir,
+                                         const std::string& container_id) {
+    struct stat st {};
+    bool is_dir = ::stat(ref.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (rootfs_dir || (is_dir && ref.find('/') != std::string::npos)) {
+        if (!is_dir) return fail("--rootfs {}: not a directory", ref);
+        char real[PATH_MAX];
+        if (::realpath(ref.c_str(), real) == nullptr) return sys_fail("--rootfs {}", ref);
+        ImageRootfs out;
+        out.name = real;
+        out.rootfs = real;
+        return out;
+    }
+    auto store = image::Store::open(root);
+    if (!store) return std::unexpected(store.error());
+    auto img = image::find_or_load_default(*store, ref);
+    if (!img) return fail("Unable to find image '{}' locally: {}", ref, img.error().what());
+    auto config = store->image_config(*img);
+    if (!config) return std::unexpected(config.error());
+    auto cs = storage::ContainerStorage::open(*store);
+    if (!cs) return std::unexpected(cs.error());
+    auto rootfs = cs->prepare(container_id, *img);
+    if (!rootfs) return fail("prepare the root file system: {}", rootfs.error().what());
+    ImageRootfs out;
+    out.name = ref;
+    out.id = img->id.str();
+    out.rootfs = *rootfs;
+    out.managed = true;
+    out.entrypoint = config->entrypoint.value_or(std::vector<std::string>{});
+    out.cmd = config->cmd.value_or(std::vector<std::string>{});
+    out.env = config->env;
+    out.workdir = config->working_dir;
+    out.user = config->user;
+    out.stop_signal = config->stop_signal;
+    return out;
+}
+
+Result<void> ensure_image_rootfs(const std::string& root, const ContainerRecord& rec) {
+    if (!rec.rootfs_managed) return {};
+    auto store = image::Store::open(root);
+    if (!store) return std::unexpected(store.error());
+    auto cs = storage::ContainerStorage::open(*store);
+    if (!cs) return std::unexpected(cs.error());
+    if (cs->is_mounted(rec.id)) return {};
+    auto r = cs->mount(rec.id);
+    if (!r) return std::unexpected(r.error());
+    return {};
+}
+
+void release_image_rootfs(const std::string& root, const ContainerRecord& rec) {
+    if (!rec.rootfs_managed) return;
+    auto store = image::Store::open(root);
+    if (!store) return;
+    auto cs = storage::ContainerStorage::open(*store);
+    if (!cs) return;
+    (void)cs->remove(rec.id);
+}
+
+}  // namespace brig::engine

@@ -1,0 +1,167 @@
+#include "engine/logs.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/spec.hpp"
+#include "linux/fs.hpp"
+
+namespace brig::engine {
+
+using nlohmann::json;
+
+namespace {
+
+std::string format_time(int64_t ns_since_epoch) {
+    time_t secs = static_cast<time_t>(ns_since_epoch / 1'000'000'000);
+    tm t{};
+    ::gmtime_r(&secs, &t);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                       t.tm_hour, t.tm_min, t.tm_sec, ns_since_epoch % 1'000'000'000);
+}
+
+struct Entry {
+    std::string log, stream, time;
+};
+
+bool parse_line(const std::string& line, Entry& e) {
+    try {
+        json j = json::parse(line);
+        e.log = j.value("log", "");
+        e.stream = j.value("stream", "stdout");
+        e.time = j.value("time", "");
+        return true;
+    } catch (const json::exception&) {
+        return false;
+    }
+}
+
+void emit(const Entry& e, const LogsOptions& o) {
+    FILE* out = e.stream == "stderr" ? stderr : stdout;
+    if (o.timestamps) std::fprintf(out, "%s ", e.time.c_str());
+    std::fwrite(e.log.data(), 1, e.log.size(), out);
+    std::fflush(out);
+}
+
+bool in_window(const Entry& e, const std::string& since, const std::string& until) {
+    if (!since.empty() && e.time < since) return false;
+    if (!until.empty() && e.time > until) return false;
+    return true;
+}
+
+}  // namespace
+
+Result<std::string> parse_time_filter(std::string_view s) {
+    if (s.empty()) return std::string();
+    if (s.find('T') != std::string_view::npos || s.find('-') != std::string_view::npos) {
+        // RFC 3339: normalise to nanoseconds so string comparison works.
+        std::string t(s);
+        tm tmv{};
+        const char* rest = ::strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tmv);
+        if (rest == nullptr) rest = ::strptime(t.c_str(), "%Y-%m-%d", &tmv);
+        if (rest == nullptr) return fail("invalid time {:?}", s);
+        int64_t ns = 0;
+        if (*rest == '.') {
+            ++rest;
+            std::string frac;
+            while (*rest >= '0' && *rest <= '9') frac += *rest++;
+            frac.resize(9, '0');
+            ns = std::stoll(frac.substr(0, 9));
+        }
+        return format_time(static_cast<int64_t>(::timegm(&tmv)) * 1'000'000'000 + ns);
+    }
+    bool numeric = s.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (numeric) return format_time(static_cast<int64_t>(std::stod(std::string(s)) * 1e9));
+    auto d = parse_duration(s);
+    if (!d) return fail("invalid time {:?}: use an RFC 3339 time, unix seconds, or a duration like 10m", s);
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    return format_time(static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec - *d);
+}
+
+Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsOptions& opts) {
+    if (rec.log.driver == "none")
+        return fail("configured logging driver does not support reading: container {} uses --log-driver none", rec.name);
+    auto since = parse_time_filter(opts.since);
+    if (!since) return std::unexpected(since.error());
+    auto until = parse_time_filter(opts.until);
+    if (!until) return std::unexpected(until.error());
+    std::string path = e.store.log_path(rec.id);
+    std::vector<std::string> files;
+    for (int n = std::max(rec.log.max_file, 1) - 1; n >= 1; --n) {
+        std::string f = fmt::format("{}.{}", path, n);
+        if (linuxfs::exists(f)) files.push_back(f);
+    }
+    files.push_back(path);
+
+    std::deque<Entry> tail;
+    for (const auto& f : files) {
+        std::ifstream in(f);
+        for (std::string line; std::getline(in, line);) {
+            Entry en;
+            if (!parse_line(line, en) || !in_window(en, *since, *until)) continue;
+            if (opts.tail) {
+                if (*opts.tail == 0) continue;
+                tail.push_back(std::move(en));
+                if (tail.size() > *opts.tail) tail.pop_front();
+            } else {
+                emit(en, opts);
+            }
+        }
+    }
+    for (const auto& en : tail) emit(en, opts);
+    if (!opts.follow) return {};
+
+    // Follow: read what the monitor appends until the container stops (and the log is drained).
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (f == nullptr) return {};
+    std::fseek(f, 0, SEEK_END);
+    ino_t ino = 0;
+    struct stat st {};
+    if (::fstat(fileno(f), &st) == 0) ino = st.st_ino;
+    std::string partial;
+    bool last_round = false;
+    while (true) {
+        char buf[65536];
+        size_t n;
+        bool got = false;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+            got = true;
+            partial.append(buf, n);
+            size_t nl;
+            while ((nl = partial.find('\n')) != std::string::npos) {
+                Entry en;
+                if (parse_line(partial.substr(0, nl), en) && in_window(en, *since, *until)) emit(en, opts);
+                partial.erase(0, nl + 1);
+            }
+        }
+        std::clearerr(f);
+        // Rotated: continue with the new file.
+        struct stat now {};
+        if (::stat(path.c_str(), &now) == 0 && now.st_ino != ino) {
+            std::fclose(f);
+            f = std::fopen(path.c_str(), "r");
+            if (f == nullptr) return {};
+            ino = now.st_ino;
+            partial.clear();
+            continue;
+        }
+        if (last_round && !got) break;
+        auto live = e.store.live_state(rec);
+        if (!live.running() && !(live.status == "created" && live.monitor_alive)) last_round = true;
+        if (!linuxfs::exists(e.store.dir(rec.id))) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::fclose(f);
+    return {};
+}
+
+}  // namespace brig::engine

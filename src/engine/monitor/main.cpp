@@ -1,0 +1,734 @@
+// brig-monitor: one per container, detached from brig (brig double-forks it into its own
+// session). It runs the OCI runtime's CLI (create, start, delete) with the container's stdio
+// on its own pipes or pty, so it is the container's parent (child subreaper) and sees its
+// exit status; writes the log; answers attach (monitor_proto.hpp); records the state in
+// state.json; runs health checks; and applies the restart policy with back-off.
+//
+// Deliberately small: no JSON library, no brig library; libc, libstdc++ and fmt only.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/monitor/log_writer.hpp"
+#include "engine/monitor_proto.hpp"
+
+namespace {
+
+using namespace brig::monitor;
+namespace proto = brig::engine::proto;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    std::string id, dir, runtime, runtime_root, bundle;
+    bool tty = false, stdin_open = false;
+    std::string log_driver = "json-file";
+    uint64_t log_max_size = 0;
+    int log_max_file = 1;
+    std::string restart = "no";
+    int restart_max = 0;
+    int sync_fd = -1;
+    std::string rm_brig, rm_root;  // --rm: run `<brig> --root <root> rm -f <id>` at the end
+    std::vector<std::string> health_args;
+    int64_t health_interval_ns = 30'000'000'000, health_timeout_ns = 30'000'000'000, health_start_ns = 0;
+    int health_retries = 3;
+};
+
+struct Client {
+    int fd = -1;
+    bool sync = false;
+};
+
+struct Monitor {
+    Options opt;
+    int dirfd = -1;
+    int listen_fd = -1;
+    int sig_fd = -1;
+    int out_r = -1, out_w = -1, err_r = -1, err_w = -1, in_r = -1, in_w = -1;
+    int pty = -1;
+    std::string stdin_buf;
+    std::vector<Client> clients;
+    LogWriter log;
+
+    // State as written to state.json.
+    std::string status = "created";
+    pid_t pid = 0;
+    uint64_t pid_start = 0;
+    uint64_t self_start = 0;
+    int exit_code = 0;
+    std::string started_at, finished_at, error;
+    int restart_count = 0;
+    bool oom_killed = false;
+    std::string health;
+    int failing_streak = 0;
+
+    // Health checks.
+    pid_t health_pid = 0;
+    int health_out = -1;
+    std::string health_output;
+    Clock::time_point health_next{}, health_deadline{}, started_clock{};
+};
+
+uint64_t start_time_of(pid_t pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[1024];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    const char* p = std::strrchr(buf, ')');
+    if (p == nullptr) return 0;
+    // Fields after the comm: state is field 3; start time is field 22.
+    int field = 2;
+    char state = 0;
+    for (const char* q = p + 1; *q != '\0'; ++q) {
+        if (*q == ' ') {
+            ++field;
+            if (field == 3) state = q[1];
+            if (field == 22) return state == 'Z' ? 0 : std::strtoull(q + 1, nullptr, 10);
+        }
+    }
+    return 0;
+}
+
+std::string at(const Monitor& m, const char* name) { return fmt::format("/proc/self/fd/{}/{}", m.dirfd, name); }
+
+void write_state(Monitor& m) {
+    std::string j = fmt::format(
+        "{{\"status\":\"{}\",\"pid\":{},\"pid_start\":{},\"monitor_pid\":{},\"monitor_start\":{},"
+        "\"exit_code\":{},\"started_at\":\"{}\",\"finished_at\":\"{}\",\"restart_count\":{},\"error\":{},"
+        "\"oom_killed\":{},\"health\":\"{}\",\"failing_streak\":{}}}\n",
+        m.status, m.pid, m.pid_start, ::getpid(), m.self_start, m.exit_code, m.started_at, m.finished_at,
+        m.restart_count, json_quote(m.error), m.oom_killed ? "true" : "false", m.health, m.failing_streak);
+    std::string tmp = at(m, "state.json.tmp");
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    ssize_t n = ::write(fd, j.data(), j.size());
+    ::close(fd);
+    if (n == static_cast<ssize_t>(j.size())) ::rename(tmp.c_str(), at(m, "state.json").c_str());
+}
+
+void send_packet(int fd, uint8_t type, std::string_view payload) {
+    std::string buf(1, static_cast<char>(type));
+    buf.append(payload.substr(0, proto::kMaxPacket - 1));
+    // Never block on a slow client: a full socket drops output for it (the log has it all).
+    (void)::send(fd, buf.data(), buf.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+void broadcast(Monitor& m, uint8_t type, std::string_view payload) {
+    for (auto& c : m.clients) {
+        for (size_t off = 0; off < payload.size() || (off == 0 && payload.empty()); off += proto::kMaxPacket - 1) {
+            send_packet(c.fd, type, payload.substr(off, proto::kMaxPacket - 1));
+            if (payload.empty()) break;
+        }
+    }
+}
+
+// Runs argv with the given stdio (-1: /dev/null) and waits for it. Returns the exit status
+// (-1 if it could not run) and what it wrote on stderr when err_capture.
+int run_wait(Monitor& m, const std::vector<std::string>& argv, int in, int out, int err, std::string* err_text) {
+    int cap[2] = {-1, -1};
+    if (err_text != nullptr && ::pipe2(cap, O_CLOEXEC) < 0) return -1;
+    pid_t child = ::fork();
+    if (child < 0) return -1;
+    if (child == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        int devnull = ::open("/dev/null", O_RDWR);
+        ::dup2(in >= 0 ? in : devnull, 0);
+        ::dup2(out >= 0 ? out : devnull, 1);
+        ::dup2(err_text != nullptr ? cap[1] : (err >= 0 ? err : devnull), 2);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        _exit(127);
+    }
+    (void)m;
+    std::string text;
+    if (err_text != nullptr) {
+        ::close(cap[1]);
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(cap[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+            if (n > 0) text.append(buf, static_cast<size_t>(n));
+        ::close(cap[0]);
+        *err_text = text;
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+std::vector<std::string> runtime_cmd(const Monitor& m, std::initializer_list<std::string> rest) {
+    std::vector<std::string> v = {m.opt.runtime, "--root", m.opt.runtime_root};
+    v.insert(v.end(), rest);
+    return v;
+}
+
+std::string clean_error(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    // Keep the last line: runtimes print the final error last.
+    if (auto nl = text.rfind('\n'); nl != std::string::npos) text = text.substr(nl + 1);
+    return text;
+}
+
+// Receives the pty master sent by the runtime over the console socket.
+int receive_console(int listen_sock) {
+    pollfd p{listen_sock, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return -1;
+    int conn = ::accept4(listen_sock, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) return -1;
+    char data[256];
+    iovec iov{data, sizeof data};
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    int fd = -1;
+    if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) >= 0) {
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    }
+    ::close(conn);
+    return fd;
+}
+
+// create + start. On failure returns the error text.
+std::optional<std::string> start_container(Monitor& m) {
+    // A leftover of an earlier run (a restart, or a monitor killed before its cleanup).
+    std::string ignored;
+    if (::faccessat(AT_FDCWD, (m.opt.runtime_root + "/" + m.opt.id).c_str(), F_OK, 0) == 0)
+        run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
+
+    std::vector<std::string> create = runtime_cmd(
+        m, {"create", "--bundle", m.opt.bundle, "--pid-file", m.opt.dir + "/pidfile", m.opt.id});
+    int console_listen = -1;
+    std::string console_dir;
+    if (m.opt.tty) {
+        // The console socket path must fit sun_path: a short private directory under /tmp.
+        char tmpl[] = "/tmp/brig-console-XXXXXX";
+        if (::mkdtemp(tmpl) == nullptr) return fmt::format("console socket directory: {}", std::strerror(errno));
+        console_dir = tmpl;
+        std::string path = console_dir + "/sock";
+        console_listen = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+        if (::bind(console_listen, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(console_listen, 1) < 0)
+            return fmt::format("console socket: {}", std::strerror(errno));
+        create.insert(create.end() - 1, {"--console-socket", path});
+    }
+    std::string create_err;
+    // The runtime's stderr is captured (its errors); the container's own stdio are our pipes,
+    // passed through the runtime to the init. With a terminal they are /dev/null.
+    int rc;
+    {
+        int cap[2];
+        if (::pipe2(cap, O_CLOEXEC) < 0) return "pipe";
+        pid_t child = ::fork();
+        if (child == 0) {
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, nullptr);
+            int devnull = ::open("/dev/null", O_RDWR);
+            ::dup2(m.opt.tty ? devnull : (m.in_r >= 0 ? m.in_r : devnull), 0);
+            ::dup2(m.opt.tty ? devnull : m.out_w, 1);
+            ::dup2(m.opt.tty ? devnull : m.err_w, 2);
+            // The runtime's own errors: --log would be runtime-specific; a fd 3 is not. We
+            // read them from the container's stderr pipe before start instead (nothing else
+            // can write there until the process is started).
+            std::vector<char*> args;
+            for (const auto& a : create) args.push_back(const_cast<char*>(a.c_str()));
+            args.push_back(nullptr);
+            ::execv(args[0], args.data());
+            _exit(127);
+        }
+        ::close(cap[0]);
+        ::close(cap[1]);
+        int status = 0;
+        while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+        }
+        rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        // Whatever the runtime printed went to the container's stderr (or stdout) pipe.
+        char buf[8192];
+        for (int fd : {m.err_r, m.out_r}) {
+            if (fd < 0) continue;
+            ssize_t n;
+            while ((n = ::read(fd, buf, sizeof buf)) > 0) create_err.append(buf, static_cast<size_t>(n));
+        }
+    }
+    if (m.opt.tty) {
+        if (rc == 0) m.pty = receive_console(console_listen);
+        ::close(console_listen);
+        ::unlink((console_dir + "/sock").c_str());
+        ::rmdir(console_dir.c_str());
+        if (rc == 0 && m.pty < 0) rc = -1, create_err = "no terminal received from the runtime";
+    }
+    if (rc != 0) {
+        std::string e = clean_error(create_err);
+        if (e.empty()) e = fmt::format("{} create exited with status {}", m.opt.runtime, rc);
+        run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
+        return e;
+    }
+    if (m.pty >= 0) ::fcntl(m.pty, F_SETFL, ::fcntl(m.pty, F_GETFL) | O_NONBLOCK);
+    // The init's pid.
+    char buf[64] = {};
+    int pf = ::open(at(m, "pidfile").c_str(), O_RDONLY | O_CLOEXEC);
+    if (pf >= 0) {
+        ssize_t n = ::read(pf, buf, sizeof buf - 1);
+        (void)n;
+        ::close(pf);
+    }
+    m.pid = static_cast<pid_t>(std::atoi(buf));
+    if (m.pid <= 0) return "the runtime wrote no pid file";
+    m.pid_start = start_time_of(m.pid);
+
+    std::string start_err;
+    rc = run_wait(m, runtime_cmd(m, {"start", m.opt.id}), -1, -1, -1, &start_err);
+    if (rc != 0) {
+        std::string e = clean_error(start_err);
+        run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
+        return e.empty() ? fmt::format("{} start exited with status {}", m.opt.runtime, rc) : e;
+    }
+    m.status = "running";
+    m.started_at = now_rfc3339nano();
+    m.started_clock = Clock::now();
+    m.error.clear();
+    if (!m.opt.health_args.empty()) {
+        m.health = "starting";
+        m.failing_streak = 0;
+        m.health_next = Clock::now() + std::chrono::nanoseconds(m.opt.health_interval_ns);
+    }
+    write_state(m);
+    return std::nullopt;
+}
+
+void pump_output(Monitor& m, int fd, const char* stream, uint8_t type) {
+    char buf[32768];
+    while (true) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) return;
+        std::string_view data(buf, static_cast<size_t>(n));
+        m.log.write(stream, data);
+        broadcast(m, type, data);
+    }
+}
+
+void drain_all(Monitor& m) {
+    if (m.pty >= 0) pump_output(m, m.pty, "stdout", proto::Stdout);
+    if (m.out_r >= 0) pump_output(m, m.out_r, "stdout", proto::Stdout);
+    if (m.err_r >= 0) pump_output(m, m.err_r, "stderr", proto::Stderr);
+    m.log.flush();
+}
+
+bool stop_requested(const Monitor& m) {
+    return ::faccessat(m.dirfd, "stop-requested", F_OK, 0) == 0;
+}
+
+bool should_restart(const Monitor& m) {
+    if (stop_requested(m)) return false;
+    const auto& p = m.opt.restart;
+    if (p == "always" || p == "unless-stopped") return true;
+    if (p == "on-failure") return m.exit_code != 0 && (m.opt.restart_max == 0 || m.restart_count < m.opt.restart_max);
+    return false;
+}
+
+void handle_client_packet(Monitor& m, Client& c, const char* data, size_t n) {
+    if (n == 0) return;
+    uint8_t type = static_cast<uint8_t>(data[0]);
+    std::string_view payload(data + 1, n - 1);
+    switch (type) {
+        case proto::Stdin:
+            if (m.pty >= 0 || m.in_w >= 0) m.stdin_buf.append(payload);
+            break;
+        case proto::CloseStdin:
+            if (m.in_w >= 0 && m.stdin_buf.empty()) {
+                ::close(m.in_w);
+                m.in_w = -1;
+            }
+            break;
+        case proto::Resize:
+            if (m.pty >= 0 && payload.size() >= 4) {
+                uint16_t rc[2];
+                std::memcpy(rc, payload.data(), 4);
+                winsize ws{};
+                ws.ws_row = rc[0];
+                ws.ws_col = rc[1];
+                ::ioctl(m.pty, TIOCSWINSZ, &ws);
+            }
+            break;
+        case proto::Signal:
+            if (m.status == "running" && m.pid > 0 && start_time_of(m.pid) == m.pid_start)
+                ::kill(m.pid, std::atoi(std::string(payload).c_str()));
+            break;
+        default: break;
+    }
+    (void)c;
+}
+
+void start_health_check(Monitor& m) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return;
+    auto argv = runtime_cmd(m, {"exec", m.opt.id});
+    argv.insert(argv.end(), m.opt.health_args.begin(), m.opt.health_args.end());
+    pid_t child = ::fork();
+    if (child == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        int devnull = ::open("/dev/null", O_RDWR);
+        ::dup2(devnull, 0);
+        ::dup2(p[1], 1);
+        ::dup2(p[1], 2);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        _exit(127);
+    }
+    ::close(p[1]);
+    if (child < 0) {
+        ::close(p[0]);
+        return;
+    }
+    ::fcntl(p[0], F_SETFL, O_NONBLOCK);
+    m.health_pid = child;
+    m.health_out = p[0];
+    m.health_output.clear();
+    m.health_deadline = Clock::now() + std::chrono::nanoseconds(m.opt.health_timeout_ns);
+}
+
+void finish_health_check(Monitor& m, int status) {
+    if (m.health_out >= 0) {
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(m.health_out, buf, sizeof buf)) > 0) m.health_output.append(buf, static_cast<size_t>(n));
+        ::close(m.health_out);
+        m.health_out = -1;
+    }
+    m.health_pid = 0;
+    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    bool in_start_period =
+        Clock::now() - m.started_clock < std::chrono::nanoseconds(m.opt.health_start_ns);
+    if (ok) {
+        m.health = "healthy";
+        m.failing_streak = 0;
+    } else if (!in_start_period) {
+        ++m.failing_streak;
+        if (m.failing_streak >= m.opt.health_retries) m.health = "unhealthy";
+    }
+    // The last results, one JSON line each (inspect shows the last five).
+    std::string entry = fmt::format("{{\"End\":\"{}\",\"ExitCode\":{},\"Output\":{}}}\n", now_rfc3339nano(), code,
+                                    json_quote(m.health_output.substr(0, 4096)));
+    int fd = ::openat(m.dirfd, "health.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        (void)::write(fd, entry.data(), entry.size());
+        ::close(fd);
+    }
+    m.health_next = Clock::now() + std::chrono::nanoseconds(m.opt.health_interval_ns);
+    write_state(m);
+}
+
+int parse_options(int argc, char** argv, Options& o) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "brig-monitor: %s needs a value\n", a.c_str());
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (a == "--id") o.id = next();
+        else if (a == "--dir") o.dir = next();
+        else if (a == "--runtime") o.runtime = next();
+        else if (a == "--runtime-root") o.runtime_root = next();
+        else if (a == "--bundle") o.bundle = next();
+        else if (a == "--tty") o.tty = true;
+        else if (a == "--stdin") o.stdin_open = true;
+        else if (a == "--log-driver") o.log_driver = next();
+        else if (a == "--log-max-size") o.log_max_size = std::strtoull(next().c_str(), nullptr, 10);
+        else if (a == "--log-max-file") o.log_max_file = std::atoi(next().c_str());
+        else if (a == "--restart") o.restart = next();
+        else if (a == "--restart-max") o.restart_max = std::atoi(next().c_str());
+        else if (a == "--sync-fd") o.sync_fd = std::atoi(next().c_str());
+        else if (a == "--rm") {
+            o.rm_brig = next();
+            o.rm_root = next();
+        } else if (a == "--health-arg") o.health_args.push_back(next());
+        else if (a == "--health-interval") o.health_interval_ns = std::strtoll(next().c_str(), nullptr, 10);
+        else if (a == "--health-timeout") o.health_timeout_ns = std::strtoll(next().c_str(), nullptr, 10);
+        else if (a == "--health-start-period") o.health_start_ns = std::strtoll(next().c_str(), nullptr, 10);
+        else if (a == "--health-retries") o.health_retries = std::atoi(next().c_str());
+        else {
+            std::fprintf(stderr, "brig-monitor: unknown option %s\n", a.c_str());
+            return 2;
+        }
+    }
+    if (o.id.empty() || o.dir.empty() || o.runtime.empty() || o.runtime_root.empty() || o.bundle.empty()) {
+        std::fprintf(stderr, "brig-monitor: --id, --dir, --runtime, --runtime-root and --bundle are required\n");
+        return 2;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Monitor m;
+    if (int rc = parse_options(argc, argv, m.opt); rc != 0) return rc;
+    m.self_start = start_time_of(::getpid());
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    ::signal(SIGPIPE, SIG_IGN);
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&mask, s);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    m.sig_fd = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+    m.dirfd = ::open(m.opt.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (m.dirfd < 0) {
+        std::fprintf(stderr, "brig-monitor: open %s: %s\n", m.opt.dir.c_str(), std::strerror(errno));
+        return 1;
+    }
+    if (m.opt.sync_fd >= 0) {
+        ::fcntl(m.opt.sync_fd, F_SETFD, FD_CLOEXEC);
+        m.clients.push_back({m.opt.sync_fd, true});
+    }
+    auto fatal = [&](const std::string& msg) {
+        m.status = "exited";
+        m.exit_code = 125;
+        m.error = msg;
+        m.finished_at = now_rfc3339nano();
+        write_state(m);
+        broadcast(m, proto::Error, msg);
+        return 1;
+    };
+    if (m.opt.log_driver == "json-file") {
+        if (!m.log.open(m.opt.dir + "/container.log", m.opt.log_max_size, m.opt.log_max_file))
+            return fatal(fmt::format("open the log: {}", std::strerror(errno)));
+    }
+    // Attach socket.
+    m.listen_fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    {
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::string path = at(m, "attach.sock");
+        ::unlink(path.c_str());
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+        if (::bind(m.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(m.listen_fd, 16) < 0)
+            return fatal(fmt::format("attach socket: {}", std::strerror(errno)));
+    }
+    // The container's stdio: pipes kept for the monitor's lifetime (a restarted container gets
+    // the same ones), or a pty received from the runtime.
+    if (!m.opt.tty) {
+        int p[2];
+        if (::pipe2(p, O_CLOEXEC) < 0) return fatal("pipe");
+        m.out_r = p[0], m.out_w = p[1];
+        if (::pipe2(p, O_CLOEXEC) < 0) return fatal("pipe");
+        m.err_r = p[0], m.err_w = p[1];
+        ::fcntl(m.out_r, F_SETFL, O_NONBLOCK);
+        ::fcntl(m.err_r, F_SETFL, O_NONBLOCK);
+        if (m.opt.stdin_open) {
+            if (::pipe2(p, O_CLOEXEC) < 0) return fatal("pipe");
+            m.in_r = p[0], m.in_w = p[1];
+            ::fcntl(m.in_w, F_SETFL, O_NONBLOCK);
+        }
+    }
+    write_state(m);
+
+    int backoff_ms = 100;
+    bool restart_pending = false;
+    Clock::time_point restart_at{};
+    bool done = false;
+    if (auto err = start_container(m)) {
+        // Nothing started: a restart policy does not retry a container that cannot be created.
+        fatal(*err);
+        done = true;
+    } else {
+        broadcast(m, proto::Started, std::to_string(m.pid));
+    }
+
+    while (!done) {
+        std::vector<pollfd> fds;
+        fds.push_back({m.sig_fd, POLLIN, 0});
+        fds.push_back({m.listen_fd, POLLIN, 0});
+        size_t io_base = fds.size();
+        if (m.pty >= 0) fds.push_back({m.pty, static_cast<short>(POLLIN | (m.stdin_buf.empty() ? 0 : POLLOUT)), 0});
+        if (m.out_r >= 0) fds.push_back({m.out_r, POLLIN, 0});
+        if (m.err_r >= 0) fds.push_back({m.err_r, POLLIN, 0});
+        if (m.in_w >= 0 && !m.stdin_buf.empty()) fds.push_back({m.in_w, POLLOUT, 0});
+        if (m.health_out >= 0) fds.push_back({m.health_out, POLLIN, 0});
+        size_t client_base = fds.size();
+        for (const auto& c : m.clients) fds.push_back({c.fd, POLLIN, 0});
+
+        int timeout = -1;
+        auto now = Clock::now();
+        auto until = [&](Clock::time_point t) {
+            int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(t - now).count()) + 1;
+            if (ms < 0) ms = 0;
+            if (timeout < 0 || ms < timeout) timeout = ms;
+        };
+        if (restart_pending) until(restart_at);
+        if (m.status == "running" && !m.opt.health_args.empty()) until(m.health_pid > 0 ? m.health_deadline : m.health_next);
+
+        int n = ::poll(fds.data(), fds.size(), timeout);
+        if (n < 0 && errno != EINTR) break;
+        now = Clock::now();
+
+        // I/O.
+        for (size_t i = io_base; i < client_base; ++i) {
+            if (fds[i].revents == 0) continue;
+            int fd = fds[i].fd;
+            if (fd == m.pty && (fds[i].revents & POLLOUT)) {
+                ssize_t w = ::write(m.pty, m.stdin_buf.data(), m.stdin_buf.size());
+                if (w > 0) m.stdin_buf.erase(0, static_cast<size_t>(w));
+            }
+            if (fd == m.pty && (fds[i].revents & (POLLIN | POLLHUP))) pump_output(m, m.pty, "stdout", proto::Stdout);
+            else if (fd == m.out_r) pump_output(m, fd, "stdout", proto::Stdout);
+            else if (fd == m.err_r) pump_output(m, fd, "stderr", proto::Stderr);
+            else if (fd == m.in_w) {
+                ssize_t w = ::write(m.in_w, m.stdin_buf.data(), m.stdin_buf.size());
+                if (w > 0) m.stdin_buf.erase(0, static_cast<size_t>(w));
+                if (w < 0 && errno == EPIPE) m.stdin_buf.clear();
+            } else if (fd == m.health_out) {
+                char buf[4096];
+                ssize_t r;
+                while ((r = ::read(fd, buf, sizeof buf)) > 0) m.health_output.append(buf, static_cast<size_t>(r));
+            }
+        }
+        // Clients.
+        for (size_t i = client_base; i < fds.size(); ++i) {
+            if (fds[i].revents == 0) continue;
+            auto& c = m.clients[i - client_base];
+            char buf[proto::kMaxPacket];
+            ssize_t r = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (r > 0) {
+                handle_client_packet(m, c, buf, static_cast<size_t>(r));
+            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+                ::close(c.fd);
+                c.fd = -1;
+            }
+        }
+        std::erase_if(m.clients, [](const Client& c) { return c.fd < 0; });
+        if (fds[1].revents & POLLIN) {
+            int c;
+            while ((c = ::accept4(m.listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+                m.clients.push_back({c, false});
+                std::string st = m.status == "running" ? fmt::format("running {}", m.pid)
+                                                       : fmt::format("exited {}", m.exit_code);
+                send_packet(c, proto::Status, st);
+            }
+        }
+        // Signals.
+        signalfd_siginfo si{};
+        bool reap = false;
+        while (::read(m.sig_fd, &si, sizeof si) == sizeof si) {
+            if (si.ssi_signo == SIGCHLD) reap = true;
+            else if (si.ssi_signo == SIGTERM && m.status == "running") ::kill(m.pid, SIGTERM);
+        }
+        if (reap) {
+            int status = 0;
+            pid_t w;
+            while ((w = ::waitpid(-1, &status, WNOHANG)) > 0) {
+                if (w == m.health_pid) {
+                    finish_health_check(m, status);
+                    continue;
+                }
+                if (w != m.pid || m.status != "running") continue;  // orphans reparented to us
+                m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                drain_all(m);
+                m.finished_at = now_rfc3339nano();
+                if (m.health_pid > 0) ::kill(m.health_pid, SIGKILL);
+                // OOM: the kernel's kill of the init shows as SIGKILL; the runtime's events
+                // would tell for sure, but are runtime-specific. Left false unless the cgroup says so.
+                std::string ignored;
+                run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
+                if (m.pty >= 0) {
+                    ::close(m.pty);
+                    m.pty = -1;
+                }
+                m.pid = 0;
+                m.status = "exited";
+                bool again = should_restart(m);
+                if (again) m.status = "restarting";
+                write_state(m);
+                broadcast(m, proto::Exit, std::to_string(m.exit_code));
+                if (again) {
+                    // Back-off: 100 ms doubling, reset after a run of 10 s or more.
+                    if (!m.started_at.empty() && Clock::now() - m.started_clock >= std::chrono::seconds(10))
+                        backoff_ms = 100;
+                    restart_at = Clock::now() + std::chrono::milliseconds(backoff_ms);
+                    restart_pending = true;
+                    backoff_ms = std::min(backoff_ms * 2, 60000);
+                } else {
+                    done = true;
+                }
+            }
+        }
+        // Restart.
+        if (restart_pending && Clock::now() >= restart_at) {
+            restart_pending = false;
+            if (stop_requested(m)) {
+                m.status = "exited";
+                write_state(m);
+                done = true;
+            } else {
+                ++m.restart_count;
+                if (auto err = start_container(m)) {
+                    m.status = "exited";
+                    m.error = *err;
+                    write_state(m);
+                    done = true;
+                } else {
+                    broadcast(m, proto::Started, std::to_string(m.pid));
+                }
+            }
+        }
+        // Health checks.
+        if (m.status == "running" && !m.opt.health_args.empty()) {
+            if (m.health_pid > 0 && Clock::now() >= m.health_deadline) ::kill(m.health_pid, SIGKILL);
+            else if (m.health_pid == 0 && Clock::now() >= m.health_next) start_health_check(m);
+        }
+    }
+    for (auto& c : m.clients) ::close(c.fd);
+    ::unlinkat(m.dirfd, "attach.sock", 0);
+    if (!m.opt.rm_brig.empty()) {
+        // --rm with -d: the container removes itself once it is done.
+        std::vector<std::string> argv = {m.opt.rm_brig, "--root", m.opt.rm_root, "rm", "-f", m.opt.id};
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        sigprocmask(SIG_UNBLOCK, &mask, nullptr);
+        ::execv(args[0], args.data());
+    }
+    return 0;
+}

@@ -1,0 +1,92 @@
+#include "image/fsutil.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace brig::image::fsutil {
+
+Result<void> write_all(int fd, const void* data, size_t n, std::string_view what) {
+    auto p = static_cast<const char*>(data);
+    while (n) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return sys_fail("write {}", what);
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+    return {};
+}
+
+Result<void> fsync_dir(const std::string& dir) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return sys_fail("open {}", dir);
+    if (::fsync(fd.get()) < 0) return sys_fail("fsync {}", dir);
+    return {};
+}
+
+Result<void> mkdirs(const std::string& path, mode_t mode) {
+    if (path.empty()) return {};
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) return fail("{} exists and is not a directory", path);
+        return {};
+    }
+    auto slash = path.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+        if (auto r = mkdirs(path.substr(0, slash), mode); !r) return r;
+    }
+    if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) return sys_fail("mkdir {}", path);
+    return {};
+}
+
+std::string random_id(size_t n) {
+    static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::string s(n, 'a');
+    unsigned char buf[64];
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = ::getrandom(buf, std::min(sizeof buf, n - got), 0);
+        if (r <= 0) continue;
+        for (ssize_t i = 0; i < r; ++i) s[got++] = kChars[buf[i] % 36];
+    }
+    return s;
+}
+
+Result<UniqueFd> temp_file(const std::string& dir, std::string_view prefix, std::string& path) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        path = fmt::format("{}/{}{}", dir, prefix, random_id(12));
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) return UniqueFd(fd);
+        if (errno != EEXIST) return sys_fail("create {}", path);
+    }
+    return fail("create temp file in {}: too many collisions", dir);
+}
+
+Result<std::string> temp_dir(const std::string& dir, std::string_view prefix) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string path = fmt::format("{}/{}{}", dir, prefix, random_id(12));
+        if (::mkdir(path.c_str(), 0700) == 0) return path;
+        if (errno != EEXIST) return sys_fail("mkdir {}", path);
+    }
+    return fail("create temp dir in {}: too many collisions", dir);
+}
+
+Result<UniqueFd> lock_file(const std::string& path, bool exclusive, bool nonblocking) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd) return sys_fail("open lock {}", path);
+    int op = (exclusive ? LOCK_EX : LOCK_SH) | (nonblocking ? LOCK_NB : 0);
+    while (::flock(fd.get(), op) < 0) {
+        if (errno == EINTR) continue;
+        return sys_fail("lock {}", path);
+    }
+    return fd;
+}
+
+}  // namespace brig::image::fsutil

@@ -1,0 +1,25 @@
+// Small file helpers shared by the store and the archive code (internal to brig_image).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/error.hpp"
+#include "common/fd.hpp"
+
+namespace brig::image::fsutil {
+
+Result<void> write_all(int fd, const void* data, size_t n, std::string_view what);
+Result<void> fsync_dir(const std::string& dir);
+// mkdir -p with `mode` for created directories.
+Result<void> mkdirs(const std::string& path, mode_t mode);
+// A new unique temp file in `dir` (O_RDWR|O_CLOEXEC); its path is stored in `path`.
+Result<UniqueFd> temp_file(const std::string& dir, std::string_view prefix, std::string& path);
+// A new unique temp directory in `dir`.
+Result<std::string> temp_dir(const std::string& dir, std::string_view prefix);
+// flock() an (created if missing) lock file; exclusive or shared; blocking.
+Result<UniqueFd> lock_file(const std::string& path, bool exclusive, bool nonblocking = false);
+// Random [a-z0-9] string.
+std::string random_id(size_t n);
+
+}  // namespace brig::image::fsutil

@@ -1,0 +1,617 @@
+// Engine integration tests: real containers through the brig binary (root). Each test gets its
+// own --root in a temp dir, a private copy of the busybox rootfs (plus brig-probe), and the
+// cgroup parent /brig-test/<id>. Containers use --network none (their own empty network
+// namespace), so nothing here touches the host's network. The fixture's teardown removes
+// every container, kills monitors the test started, and removes cgroups and files, also
+// when a test fails.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Proc {
+    int code = -1;
+    std::string out, err;
+};
+
+std::ostream& operator<<(std::ostream& os, const Proc& p) {
+    return os << "exit " << p.code << "\nstdout: " << p.out << "\nstderr: " << p.err;
+}
+
+// Runs argv with stdin from `input` (or /dev/null), capturing stdout and stderr; kills it
+// after `timeout`.
+Proc run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 30s, const std::string& input = "") {
+    int out[2], err[2], in[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0) return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        std::vector<char*> a;
+        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+        a.push_back(nullptr);
+        execv(a[0], a.data());
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    close(in[0]);
+    if (!input.empty()) (void)!write(in[1], input.data(), input.size());
+    close(in[1]);
+    Proc p;
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    int open = 2;
+    while (open > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            kill(-pid, SIGKILL);
+            break;
+        }
+        if (poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
+        for (auto& f : fds) {
+            if (f.fd < 0 || !f.revents) continue;
+            char buf[4096];
+            ssize_t n = read(f.fd, buf, sizeof buf);
+            if (n > 0) {
+                (&f == &fds[0] ? p.out : p.err).append(buf, static_cast<size_t>(n));
+            } else {
+                close(f.fd);
+                f.fd = -1;
+                --open;
+            }
+        }
+    }
+    for (auto& f : fds)
+        if (f.fd >= 0) close(f.fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    p.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return p;
+}
+
+std::string rand_id() {
+    std::random_device rd;
+    return std::to_string(getpid()) + "-" + std::to_string(rd() % 1000000);
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return pred();
+}
+
+class Engine : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root";
+        id_ = rand_id();
+        char tmpl[] = "/tmp/brig-engine-test-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        root_ = dir_ + "/root";
+        rootfs_ = dir_ + "/rootfs";
+        cgroup_parent_ = "/brig-test/engine-" + id_;
+        ASSERT_EQ(run({"/bin/cp", "-a", BRIG_ET_ROOTFS, rootfs_}).code, 0);
+        ASSERT_EQ(run({"/bin/cp", BRIG_ET_PROBE, rootfs_ + "/bin/brig-probe"}).code, 0);
+    }
+
+    void TearDown() override {
+        if (dir_.empty()) return;
+        // Remove every container (this also stops monitors); then kill monitors still alive.
+        auto ids = brig({"ps", "-a", "-q", "--no-trunc"});
+        std::istringstream in(ids.out);
+        for (std::string id; std::getline(in, id);)
+            if (!id.empty()) brig({"rm", "-f", id});
+        for (const auto& pid : monitor_pids()) kill(pid, SIGKILL);
+        remove_cgroups();
+        // Nothing may stay mounted below the test dir.
+        run({"/bin/sh", "-c", "grep -o ' " + dir_ + "[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"});
+        fs::remove_all(dir_);
+    }
+
+    std::vector<pid_t> monitor_pids() {
+        std::vector<pid_t> out;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(root_ + "/containers", ec)) {
+            auto text = slurp(e.path().string() + "/state.json");
+            if (text.empty()) continue;
+            try {
+                auto j = json::parse(text);
+                pid_t p = j.value("monitor_pid", 0);
+                if (p > 0 && fs::exists("/proc/" + std::to_string(p))) {
+                    // Only a brig-monitor: never signal a pid that was reused by something else.
+                    auto exe = fs::read_symlink("/proc/" + std::to_string(p) + "/exe", ec).string();
+                    if (exe.ends_with("brig-monitor")) out.push_back(p);
+                }
+            } catch (...) {
+            }
+        }
+        return out;
+    }
+
+    void remove_cgroups() {
+        std::vector<fs::path> dirs;
+        std::error_code ec;
+        for (const auto& base : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+            fs::path p = base.path() / cgroup_parent_.substr(1);
+            if (!fs::is_directory(p, ec)) continue;
+            for (const auto& sub : fs::recursive_directory_iterator(p, ec))
+                if (sub.is_directory(ec)) dirs.push_back(sub.path());
+            dirs.push_back(p);
+        }
+        std::sort(dirs.begin(), dirs.end(), [](const fs::path& a, const fs::path& b) { return a.string().size() > b.string().size(); });
+        // Processes still in the test's own cgroups (a container that escaped cleanup) go first.
+        for (int attempt = 0; attempt < 50; ++attempt) {
+            bool any = false;
+            for (const auto& d : dirs) {
+                std::istringstream procs(slurp((d / "cgroup.procs").string()));
+                for (pid_t pid; procs >> pid;) {
+                    kill(pid, SIGKILL);
+                    any = true;
+                }
+            }
+            if (!any) break;
+            std::this_thread::sleep_for(20ms);
+        }
+        for (const auto& d : dirs) rmdir(d.c_str());
+        for (const auto& base : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+            fs::path p = base.path() / "brig-test";
+            rmdir(p.c_str());  // only succeeds when empty (other tests may be using it)
+        }
+    }
+
+    Proc brig(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s, const std::string& input = "") {
+        args.insert(args.begin(), {BRIG_ET_BRIG, "--root", root_});
+        return run(args, timeout, input);
+    }
+
+    // run with the test's rootfs and cgroup parent: brig run [flags] --rootfs ROOTFS cmd...
+    Proc brig_run(std::vector<std::string> flags, const std::vector<std::string>& cmd, std::chrono::milliseconds timeout = 60s) {
+        std::vector<std::string> args = {"run", "--cgroup-parent", cgroup_parent_};
+        args.insert(args.end(), flags.begin(), flags.end());
+        args.insert(args.end(), {"--rootfs", rootfs_});
+        args.insert(args.end(), cmd.begin(), cmd.end());
+        return brig(args, timeout);
+    }
+
+    json inspect(const std::string& ref) {
+        auto p = brig({"inspect", ref});
+        if (p.code != 0) return json();
+        return json::parse(p.out)[0];
+    }
+
+    std::string cgroup_file(const std::string& id, const std::string& v1_controller, const std::string& file) {
+        for (const std::string& base : {"/sys/fs/cgroup/" + v1_controller, std::string("/sys/fs/cgroup/unified"),
+                                        std::string("/sys/fs/cgroup")}) {
+            std::string p = base + cgroup_parent_ + "/" + id + "/" + file;
+            if (fs::exists(p)) return slurp(p);
+        }
+        return "";
+    }
+
+    std::string id_, dir_, root_, rootfs_, cgroup_parent_;
+};
+
+TEST_F(Engine, RunRmPrintsOutputAndExitCodes) {
+    auto p = brig_run({"--rm"}, {"echo", "hi"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "hi\n");
+    p = brig_run({"--rm"}, {"sh", "-c", "echo to-err >&2; exit 3"});
+    EXPECT_EQ(p.code, 3) << p;
+    EXPECT_EQ(p.err, "to-err\n");
+    p = brig_run({"--rm"}, {"/no/such/program"});
+    EXPECT_EQ(p.code, 127) << p;
+    EXPECT_NE(p.err.find("brig:"), std::string::npos);
+    p = brig_run({"--rm", "-e", "FOO=bar", "-w", "/tmp", "--hostname", "box"}, {"sh", "-c", "echo $FOO $(pwd) $(hostname)"});
+    EXPECT_EQ(p.out, "bar /tmp box\n") << p;
+    p = brig({"ps", "-a", "-q"});
+    EXPECT_EQ(p.out, "") << "--rm containers are gone";
+    // User errors: clear message, exit 125, nothing created.
+    p = brig_run({"--restart", "sometimes"}, {"true"});
+    EXPECT_EQ(p.code, 125);
+    EXPECT_NE(p.err.find("restart policy"), std::string::npos) << p;
+    p = brig({"run", "--rm", "no-such-image-here", "true"});
+    EXPECT_EQ(p.code, 125);
+    EXPECT_EQ(brig({"ps", "-a", "-q"}).out, "");
+}
+
+TEST_F(Engine, StdinIsForwardedWithInteractive) {
+    std::vector<std::string> args = {"run", "--rm", "-i", "--cgroup-parent", cgroup_parent_, "--rootfs", rootfs_, "cat"};
+    auto p = brig(args, 30s, "through stdin\n");
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "through stdin\n");
+}
+
+TEST_F(Engine, DetachedLogsExecStopRm) {
+    auto p = brig_run({"-d", "--name", "web"},
+                      {"sh", "-c", "trap 'echo bye; exit 0' TERM; echo out1; echo err1 >&2; echo out2; while true; do sleep 0.1; done"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string id = p.out.substr(0, p.out.size() - 1);
+    EXPECT_EQ(id.size(), 64u);
+    ASSERT_TRUE(eventually([&] { return brig({"logs", "web"}).out == "out1\nout2\n"; })) << brig({"logs", "web"});
+    auto logs = brig({"logs", "web"});
+    EXPECT_EQ(logs.err, "err1\n");
+    // stdout and stderr are separate pipes, so only the order within a stream is defined.
+    auto last = brig({"logs", "--tail", "1", "web"});
+    EXPECT_TRUE(last.out + last.err == "out2\n" || last.out + last.err == "err1\n") << last;
+    EXPECT_EQ(brig({"logs", "--tail", "0", "web"}).out, "");
+    auto ts = brig({"logs", "-t", "web"}).out;
+    EXPECT_EQ(ts.substr(4, 1), "-");
+    EXPECT_NE(ts.find("Z out1"), std::string::npos) << ts;
+
+    p = brig({"exec", "web", "cat", "/etc/hostname"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, id.substr(0, 12) + "\n");
+    p = brig({"exec", "-e", "X=1", "-w", "/tmp", "web", "sh", "-c", "echo $X $(pwd); exit 4"});
+    EXPECT_EQ(p.code, 4);
+    EXPECT_EQ(p.out, "1 /tmp\n");
+    p = brig({"exec", "-u", "1000:1000", "web", "id", "-u"});
+    EXPECT_EQ(p.out, "1000\n") << p;
+
+    p = brig({"ps"});
+    EXPECT_NE(p.out.find("CONTAINER ID"), std::string::npos);
+    EXPECT_NE(p.out.find("web"), std::string::npos);
+    EXPECT_NE(p.out.find("Up "), std::string::npos) << p.out;
+
+    // A follower sees new output and ends when the container stops.
+    auto stop_started = std::chrono::steady_clock::now();
+    EXPECT_EQ(brig({"stop", "web"}).code, 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - stop_started, 5s) << "the trap handles SIGTERM at once";
+    EXPECT_EQ(brig({"logs", "-f", "web"}, 10s).out, "out1\nout2\nbye\n");
+    auto j = inspect("web");
+    EXPECT_EQ(j["State"]["Status"], "exited");
+    EXPECT_EQ(j["State"]["ExitCode"], 0);
+    EXPECT_NE(brig({"ps", "-a"}).out.find("Exited (0)"), std::string::npos);
+    EXPECT_EQ(brig({"ps", "-q"}).out, "");
+
+    // Start again (attached), then remove.
+    EXPECT_EQ(brig({"start", "web"}).code, 0);
+    EXPECT_EQ(inspect("web")["State"]["Status"], "running");
+    p = brig({"rm", "web"});
+    EXPECT_NE(p.code, 0);
+    EXPECT_NE(p.err.find("stop the container"), std::string::npos) << p;
+    EXPECT_EQ(brig({"rm", "-f", "web"}).code, 0);
+    EXPECT_EQ(brig({"ps", "-a", "-q"}).out, "");
+    p = brig({"logs", "web"});
+    EXPECT_NE(p.code, 0);
+    EXPECT_NE(p.err.find("No such container"), std::string::npos);
+}
+
+TEST_F(Engine, RestartOnFailureCounted) {
+    auto p = brig_run({"-d", "--name", "flaky", "--restart", "on-failure:2"}, {"sh", "-c", "echo run; exit 1"});
+    ASSERT_EQ(p.code, 0) << p;
+    ASSERT_TRUE(eventually([&] { return inspect("flaky")["State"]["Status"] == "exited"; }, 20s)) << inspect("flaky").dump();
+    auto j = inspect("flaky");
+    EXPECT_EQ(j["RestartCount"], 2);
+    EXPECT_EQ(j["State"]["ExitCode"], 1);
+    EXPECT_EQ(brig({"logs", "flaky"}).out, "run\nrun\nrun\n");
+    EXPECT_EQ(brig({"wait", "flaky"}).out, "1\n");
+}
+
+TEST_F(Engine, StopFallsBackToSigkill) {
+    auto p = brig_run({"-d", "--name", "stubborn"}, {"sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"});
+    ASSERT_EQ(p.code, 0) << p;
+    auto t0 = std::chrono::steady_clock::now();
+    p = brig({"stop", "-t", "1", "stubborn"});
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_GE(took, 1s);
+    EXPECT_LT(took, 8s);
+    EXPECT_EQ(inspect("stubborn")["State"]["ExitCode"], 137);
+    // A custom stop signal is honoured.
+    p = brig_run({"-d", "--name", "usr1", "--stop-signal", "USR1"},
+                 {"sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(brig({"stop", "-t", "5", "usr1"}).code, 0);
+    EXPECT_EQ(inspect("usr1")["State"]["ExitCode"], 42);
+}
+
+TEST_F(Engine, PsInspectStatsAndCgroupLimits) {
+    auto p = brig_run({"-d", "--name", "limited", "--memory", "64m", "--pids-limit", "50", "--label", "tier=web"},
+                      {"sh", "-c", "while true; do sleep 0.1; done"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string id = p.out.substr(0, 64);
+    p = brig({"ps", "--format", "json"});
+    ASSERT_EQ(p.code, 0);
+    auto row = json::parse(p.out.substr(0, p.out.find('\n')));
+    EXPECT_EQ(row["ID"], id.substr(0, 12));
+    EXPECT_EQ(row["Names"], "limited");
+    EXPECT_EQ(row["State"], "running");
+    EXPECT_EQ(row["Labels"], "tier=web");
+    EXPECT_TRUE(row.contains("Status") && row.contains("Command") && row.contains("CreatedAt"));
+    EXPECT_EQ(brig({"ps", "--format", "{{.Names}}:{{.State}}"}).out, "limited:running\n");
+    EXPECT_EQ(brig({"ps", "-q", "--filter", "label=tier=web"}).out, id.substr(0, 12) + "\n");
+    EXPECT_EQ(brig({"ps", "-q", "--filter", "name=nope"}).out, "");
+
+    auto j = inspect("limited");
+    EXPECT_EQ(j["Id"], id);
+    EXPECT_EQ(j["Name"], "/limited");
+    EXPECT_EQ(j["State"]["Running"], true);
+    EXPECT_GT(j["State"]["Pid"].get<int>(), 0);
+    EXPECT_EQ(j["HostConfig"]["Memory"], 64 << 20);
+    EXPECT_EQ(j["HostConfig"]["PidsLimit"], 50);
+    EXPECT_EQ(j["Config"]["Labels"]["tier"], "web");
+    EXPECT_EQ(brig({"inspect", "-f", "{{.State.Status}}", "limited"}).out, "running\n");
+
+    std::string mem = cgroup_file(id, "memory", "memory.limit_in_bytes");
+    if (mem.empty()) mem = cgroup_file(id, "memory", "memory.max");
+    EXPECT_EQ(mem, std::to_string(64 << 20) + "\n");
+    EXPECT_EQ(cgroup_file(id, "pids", "pids.max"), "50\n");
+
+    p = brig({"stats", "--no-stream", "--format", "json", "limited"});
+    ASSERT_EQ(p.code, 0) << p;
+    auto s = json::parse(p.out);
+    EXPECT_EQ(s["Name"], "limited");
+    EXPECT_NE(s["MemUsage"].get<std::string>().find("/ 64MiB"), std::string::npos) << s.dump();
+    EXPECT_GE(std::stoi(s["PIDs"].get<std::string>()), 1);
+    EXPECT_TRUE(s.contains("CPUPerc") && s.contains("NetIO") && s.contains("BlockIO"));
+
+    p = brig({"top", "limited"});
+    EXPECT_NE(p.out.find("PID"), std::string::npos);
+    EXPECT_NE(p.out.find("sh -c"), std::string::npos) << p;
+
+    EXPECT_EQ(brig({"pause", "limited"}).code, 0);
+    EXPECT_EQ(inspect("limited")["State"]["Status"], "paused");
+    EXPECT_EQ(brig({"unpause", "limited"}).code, 0);
+    EXPECT_EQ(inspect("limited")["State"]["Status"], "running");
+    EXPECT_EQ(brig({"rename", "limited", "renamed"}).code, 0);
+    EXPECT_EQ(inspect("renamed")["Id"], id);
+    EXPECT_NE(brig({"inspect", "limited"}).code, 0);
+}
+
+TEST_F(Engine, CopyInOutAndSymlinkEscapeRefused) {
+    auto p = brig_run({"-d", "--name", "files"}, {"sh", "-c", "while true; do sleep 0.1; done"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string host = dir_ + "/host";
+    fs::create_directories(host + "/tree/sub");
+    std::ofstream(host + "/in.txt") << "from host\n";
+    std::ofstream(host + "/tree/sub/deep.txt") << "deep\n";
+    EXPECT_EQ(brig({"cp", host + "/in.txt", "files:/tmp/"}).code, 0);
+    EXPECT_EQ(brig({"exec", "files", "cat", "/tmp/in.txt"}).out, "from host\n");
+    EXPECT_EQ(brig({"cp", host + "/tree", "files:/tmp/tree"}).code, 0);
+    EXPECT_EQ(brig({"exec", "files", "cat", "/tmp/tree/sub/deep.txt"}).out, "deep\n");
+    brig({"exec", "files", "sh", "-c", "echo from container > /tmp/out.txt"});
+    EXPECT_EQ(brig({"cp", "files:/tmp/out.txt", host + "/out.txt"}).code, 0);
+    EXPECT_EQ(slurp(host + "/out.txt"), "from container\n");
+
+    // A host directory the container must never reach, and symlinks in the container that
+    // point at it (absolute and with ..).
+    std::string secret_dir = dir_ + "/hostsecret";
+    fs::create_directories(secret_dir);
+    std::ofstream(secret_dir + "/secret") << "host only\n";
+    brig({"exec", "files", "ln", "-s", secret_dir, "/tmp/abs"});
+    brig({"exec", "files", "ln", "-s", "../../../../../../../../.." + secret_dir, "/tmp/rel"});
+    for (const std::string link : {"/tmp/abs", "/tmp/rel"}) {
+        p = brig({"cp", "files:" + link + "/secret", host + "/stolen"});
+        EXPECT_NE(p.code, 0) << "read through " << link;
+        EXPECT_FALSE(fs::exists(host + "/stolen"));
+        p = brig({"cp", host + "/in.txt", "files:" + link + "/planted"});
+        EXPECT_FALSE(fs::exists(secret_dir + "/planted")) << "wrote through " << link;
+    }
+    // A symlink as the final destination is replaced, not followed.
+    brig({"exec", "files", "ln", "-s", secret_dir + "/secret", "/tmp/target"});
+    EXPECT_EQ(brig({"cp", host + "/in.txt", "files:/tmp/target"}).code, 0);
+    EXPECT_EQ(slurp(secret_dir + "/secret"), "host only\n");
+    EXPECT_EQ(brig({"exec", "files", "cat", "/tmp/target"}).out, "from host\n");
+}
+
+TEST_F(Engine, ConcurrentDetachedRunsGetUniqueNames) {
+    std::vector<std::thread> threads;
+    std::vector<Proc> results(8);
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&, i] {
+            results[static_cast<size_t>(i)] = brig_run({"-d"}, {"sh", "-c", "while true; do sleep 0.1; done"});
+        });
+    for (auto& t : threads) t.join();
+    for (const auto& r : results) EXPECT_EQ(r.code, 0) << r;
+    auto names = brig({"ps", "--format", "{{.Names}}"}).out;
+    std::set<std::string> unique;
+    std::istringstream in(names);
+    for (std::string n; std::getline(in, n);) unique.insert(n);
+    EXPECT_EQ(unique.size(), 8u) << names;
+
+    // Two runs racing for one name: exactly one wins.
+    std::vector<Proc> same(2);
+    std::thread a([&] { same[0] = brig_run({"-d", "--name", "dup"}, {"sleep", "30"}); });
+    std::thread b([&] { same[1] = brig_run({"-d", "--name", "dup"}, {"sleep", "30"}); });
+    a.join();
+    b.join();
+    EXPECT_EQ((same[0].code == 0) + (same[1].code == 0), 1) << same[0] << same[1];
+    auto& loser = same[0].code == 0 ? same[1] : same[0];
+    EXPECT_NE(loser.err.find("already in use"), std::string::npos) << loser;
+    // Many commands at once on the same containers, then a consistent picture.
+    std::vector<std::thread> storm;
+    for (int i = 0; i < 10; ++i)
+        storm.emplace_back([&, i] {
+            if (i % 2) brig({"stop", "-t", "0", "dup"});
+            else brig({"ps", "-a"});
+        });
+    for (auto& t : storm) t.join();
+    EXPECT_EQ(inspect("dup")["State"]["Status"], "exited");
+    EXPECT_EQ(brig({"ps", "-a", "-q"}).out.size(), 9u * 13);
+}
+
+TEST_F(Engine, KillNineOfBrigLeavesRepairableState) {
+    std::mt19937 rng(static_cast<unsigned>(getpid()));
+    for (int round = 0; round < 6; ++round) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            int devnull = open("/dev/null", O_RDWR);
+            dup2(devnull, 0);
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+            execl(BRIG_ET_BRIG, BRIG_ET_BRIG, "--root", root_.c_str(), "run", "-d", "--cgroup-parent",
+                  cgroup_parent_.c_str(), "--rootfs", rootfs_.c_str(), "sleep", "30", nullptr);
+            _exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+    }
+    // Also kill a monitor: its container must show as exited with a reason.
+    auto p = brig_run({"-d", "--name", "orphan"}, {"sleep", "30"});
+    ASSERT_EQ(p.code, 0) << p;
+    auto j = json::parse(slurp(root_ + "/containers/" + p.out.substr(0, 64) + "/state.json"));
+    kill(j["monitor_pid"].get<int>(), SIGKILL);
+    ASSERT_TRUE(eventually([&] { return inspect("orphan")["State"]["Status"] == "exited"; }));
+    EXPECT_NE(inspect("orphan")["State"]["Error"].get<std::string>().find("monitor"), std::string::npos);
+
+    auto ps = brig({"ps", "-a", "-q", "--no-trunc"});
+    EXPECT_EQ(ps.code, 0) << ps;
+    std::istringstream in(ps.out);
+    for (std::string id; std::getline(in, id);) EXPECT_EQ(brig({"rm", "-f", id}).code, 0) << id;
+    EXPECT_EQ(brig({"ps", "-a", "-q"}).out, "");
+    // Nothing left: no records, no runtime state, no container processes.
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root_ + "/containers", ec)) {
+        std::string n = e.path().filename().string();
+        EXPECT_TRUE(n == "names" || n == ".lock" || n.starts_with(".new-")) << n;
+    }
+    EXPECT_TRUE(fs::is_empty(root_ + "/runtime", ec)) << "runtime state left";
+    EXPECT_TRUE(eventually([&] { return monitor_pids().empty(); }));
+}
+
+TEST_F(Engine, DefaultSeccompAndCapabilities) {
+    auto p = brig_run({"--rm"}, {"/bin/brig-probe"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_NE(p.out.find("keyctl=EPERM"), std::string::npos) << p.out;
+    EXPECT_NE(p.out.find("add_key=EPERM"), std::string::npos) << p.out;
+    EXPECT_NE(p.out.find("unshare=EPERM"), std::string::npos) << p.out;
+    EXPECT_NE(p.out.find("getpid=ok"), std::string::npos) << p.out;
+    // Common programs still work under the profile.
+    p = brig_run({"--rm"}, {"sh", "-c", "ls / >/dev/null && echo a | sed s/a/b/ && (sleep 0.1 &) && wait"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "b\n");
+    // The default capability set (docker's): no CAP_SYS_ADMIN (bit 21), CAP_CHOWN (bit 0) present.
+    p = brig_run({"--rm"}, {"sh", "-c", "grep CapBnd /proc/self/status"});
+    ASSERT_EQ(p.code, 0) << p;
+    unsigned long long bnd = std::stoull(p.out.substr(p.out.find(':') + 1), nullptr, 16);
+    EXPECT_EQ(bnd, 0xa80425fbULL) << p.out;
+    // --privileged lifts both.
+    p = brig_run({"--rm", "--privileged"}, {"/bin/brig-probe"});
+    EXPECT_NE(p.out.find("unshare=ok"), std::string::npos) << p;
+    p = brig_run({"--rm", "--cap-drop", "ALL"}, {"sh", "-c", "grep CapBnd /proc/self/status"});
+    EXPECT_NE(p.out.find("0000000000000000"), std::string::npos) << p;
+}
+
+TEST_F(Engine, InitReadOnlyTmpfsUlimit) {
+    auto p = brig_run({"--rm", "--init"}, {"sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out.rfind("/dev/init -- sh", 0), 0u) << p.out;
+    p = brig_run({"--rm", "--read-only", "--tmpfs", "/scratch"}, {"sh", "-c", "touch /x 2>/dev/null || echo ro; touch /scratch/y && echo rw"});
+    EXPECT_EQ(p.out, "ro\nrw\n") << p;
+    p = brig_run({"--rm", "--ulimit", "nofile=512:1024"}, {"sh", "-c", "ulimit -n"});
+    EXPECT_EQ(p.out, "512\n") << p;
+}
+
+TEST_F(Engine, HealthCheckShownInPsAndInspect) {
+    auto p = brig_run({"-d", "--name", "doc", "--health-cmd", "test -f /tmp/ok", "--health-interval", "200ms",
+                       "--health-retries", "1"},
+                      {"sh", "-c", "touch /tmp/ok; while true; do sleep 0.1; done"});
+    ASSERT_EQ(p.code, 0) << p;
+    ASSERT_TRUE(eventually([&] { return inspect("doc")["State"]["Health"]["Status"] == "healthy"; })) << inspect("doc").dump();
+    EXPECT_NE(brig({"ps"}).out.find("(healthy)"), std::string::npos);
+    brig({"exec", "doc", "rm", "/tmp/ok"});
+    ASSERT_TRUE(eventually([&] { return inspect("doc")["State"]["Health"]["Status"] == "unhealthy"; }));
+    EXPECT_EQ(brig({"ps", "-q", "--filter", "health=unhealthy"}).out.size(), 13u);
+}
+
+TEST_F(Engine, RunsTheEmbeddedBusyboxImageOnOverlay) {
+    auto p = brig({"run", "--rm", "--cgroup-parent", cgroup_parent_, "busybox", "echo", "hi"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "hi\n");
+    p = brig({"run", "-d", "--name", "img", "--cgroup-parent", cgroup_parent_, "busybox", "sh", "-c",
+              "echo data > /written; sleep 30"});
+    ASSERT_EQ(p.code, 0) << p;
+    ASSERT_TRUE(eventually([&] { return brig({"exec", "img", "cat", "/written"}).out == "data\n"; }));
+    EXPECT_EQ(inspect("img")["Config"]["Image"], "busybox");
+    EXPECT_EQ(inspect("img")["GraphDriver"]["Name"], "overlay");
+    // The change lives in the container's upper layer, not in the image.
+    EXPECT_EQ(brig({"run", "--rm", "--cgroup-parent", cgroup_parent_, "busybox", "cat", "/written"}).code, 1);
+    EXPECT_EQ(brig({"rm", "-f", "img"}).code, 0);
+    EXPECT_EQ(slurp("/proc/self/mountinfo").find(root_), std::string::npos) << "overlay left mounted";
+    std::error_code ec;
+    EXPECT_TRUE(fs::is_empty(root_ + "/containers-storage", ec) || !fs::exists(root_ + "/containers-storage"));
+}
+
+TEST_F(Engine, WorksWithRuncAndCrun) {
+    for (const std::string rt : {"/usr/sbin/runc", "/usr/bin/crun"}) {
+        if (!fs::exists(rt)) continue;
+        SCOPED_TRACE(rt);
+        auto p = brig({"--runtime", rt, "run", "--rm", "--cgroup-parent", cgroup_parent_, "--rootfs", rootfs_, "sh", "-c",
+                       "echo via; exit 5"});
+        if (p.err.find("hybrid mode not supported") != std::string::npos) {
+            std::cout << "[ skipped ] " << rt << ": " << p.err;  // crun refuses this machine's hybrid cgroups
+            continue;
+        }
+        EXPECT_EQ(p.code, 5) << p;
+        EXPECT_EQ(p.out, "via\n");
+        p = brig({"--runtime", rt, "run", "-d", "--name", "other", "--cgroup-parent", cgroup_parent_, "--rootfs", rootfs_,
+                  "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"});
+        ASSERT_EQ(p.code, 0) << p;
+        EXPECT_EQ(brig({"exec", "other", "echo", "in"}).out, "in\n");
+        p = brig({"stop", "other"});
+        EXPECT_EQ(p.code, 0) << p;
+        EXPECT_EQ(inspect("other")["State"]["ExitCode"], 0) << inspect("other").dump();
+        p = brig({"rm", "other"});
+        EXPECT_EQ(p.code, 0) << p;
+    }
+}
+
+TEST_F(Engine, InteractiveTerminal) {
+    if (!fs::exists("/usr/bin/script")) GTEST_SKIP() << "script(1) is needed for a pty";
+    std::string cmd = std::string(BRIG_ET_BRIG) + " --root " + root_ + " run --rm -it --cgroup-parent " + cgroup_parent_ +
+                      " --rootfs " + rootfs_ + " sh -c 'tty; echo TERM=$TERM; exit 7'";
+    auto p = run({"/usr/bin/script", "-qec", cmd, "/dev/null"}, 30s);
+    EXPECT_EQ(p.code, 7) << p;
+    EXPECT_NE(p.out.find("/dev/pts/0"), std::string::npos) << p;
+    EXPECT_NE(p.out.find("TERM=xterm"), std::string::npos) << p;
+}
+
+TEST_F(Engine, MonitorIsSmall) {
+    auto p = brig_run({"-d", "--name", "idle"}, {"sleep", "30"});
+    ASSERT_EQ(p.code, 0) << p;
+    auto j = json::parse(slurp(root_ + "/containers/" + p.out.substr(0, 64) + "/state.json"));
+    std::string status = slurp("/proc/" + std::to_string(j["monitor_pid"].get<int>()) + "/status");
+    auto pos = status.find("VmRSS:");
+    ASSERT_NE(pos, std::string::npos);
+    long kb = std::stol(status.substr(pos + 6));
+    std::cout << "[ monitor ] VmRSS " << kb << " kB" << std::endl;
+    EXPECT_LT(kb, 4096);
+}
+
+}  // namespace

@@ -1,0 +1,230 @@
+// Engine unit tests: flag parsing, restart policies, the spec built from a record, the default
+// seccomp profile's shape, --format templates and the json-file log writer. No root needed.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/monitor/log_writer.hpp"
+#include "engine/present.hpp"
+#include "engine/profiles.hpp"
+#include "engine/record.hpp"
+#include "engine/spec.hpp"
+
+using namespace brig::engine;
+using nlohmann::json;
+
+TEST(EngineFlags, Sizes) {
+    EXPECT_EQ(*parse_size("512m"), 512LL << 20);
+    EXPECT_EQ(*parse_size("1g"), 1LL << 30);
+    EXPECT_EQ(*parse_size("1024"), 1024);
+    EXPECT_EQ(*parse_size("64MB"), 64LL << 20);
+    EXPECT_FALSE(parse_size("lots"));
+    EXPECT_FALSE(parse_size("5q"));
+    EXPECT_EQ(*parse_cpus("1.5"), 1'500'000'000);
+    EXPECT_FALSE(parse_cpus("x"));
+}
+
+TEST(EngineFlags, Durations) {
+    EXPECT_EQ(*parse_duration("10s"), 10'000'000'000);
+    EXPECT_EQ(*parse_duration("1m30s"), 90'000'000'000);
+    EXPECT_EQ(*parse_duration("500ms"), 500'000'000);
+    EXPECT_EQ(*parse_duration("3"), 3'000'000'000);
+    EXPECT_FALSE(parse_duration("1y"));
+}
+
+TEST(EngineFlags, UlimitsDevicesTmpfs) {
+    auto u = parse_ulimit("nofile=1024:2048");
+    ASSERT_TRUE(u);
+    EXPECT_EQ((*u)["Soft"], 1024);
+    EXPECT_EQ((*u)["Hard"], 2048);
+    EXPECT_FALSE(parse_ulimit("bogus=1"));
+    EXPECT_FALSE(parse_ulimit("nofile=10:5"));
+    auto d = parse_device("/dev/fuse");
+    ASSERT_TRUE(d);
+    EXPECT_EQ((*d)["PathInContainer"], "/dev/fuse");
+    EXPECT_EQ((*d)["CgroupPermissions"], "rwm");
+    d = parse_device("/dev/null:/dev/mynull:r");
+    ASSERT_TRUE(d);
+    EXPECT_EQ((*d)["PathInContainer"], "/dev/mynull");
+    EXPECT_EQ((*d)["CgroupPermissions"], "r");
+    EXPECT_FALSE(parse_device("/dev/null:/x:rwz"));
+    auto [p, o] = parse_tmpfs("/run:rw,size=64m");
+    EXPECT_EQ(p, "/run");
+    EXPECT_EQ(o, "rw,size=64m");
+}
+
+TEST(EngineFlags, RestartPolicies) {
+    EXPECT_EQ(parse_restart_policy("no")->name, "no");
+    auto p = parse_restart_policy("on-failure:2");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->name, "on-failure");
+    EXPECT_EQ(p->max_retries, 2);
+    EXPECT_TRUE(parse_restart_policy("unless-stopped"));
+    EXPECT_FALSE(parse_restart_policy("always:3"));
+    EXPECT_FALSE(parse_restart_policy("sometimes"));
+    EXPECT_FALSE(parse_restart_policy("on-failure:x"));
+}
+
+TEST(EngineRecord, RoundTrip) {
+    ContainerRecord r;
+    r.id = std::string(64, 'a');
+    r.name = "web";
+    r.cmd = {"sh", "-c", "echo hi"};
+    r.restart = {"on-failure", 3};
+    r.log.max_size = 1000;
+    r.log.max_file = 3;
+    r.health = Healthcheck{{"CMD-SHELL", "true"}, 1, 2, 3, 4};
+    auto back = record_from_json(to_json(r));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->name, "web");
+    EXPECT_EQ(back->cmd, r.cmd);
+    EXPECT_EQ(back->restart.max_retries, 3);
+    EXPECT_EQ(back->log.max_file, 3);
+    ASSERT_TRUE(back->health);
+    EXPECT_EQ(back->health->retries, 4);
+}
+
+namespace {
+ContainerRecord sample_record() {
+    ContainerRecord r;
+    r.id = std::string(64, 'b');
+    r.name = "t";
+    r.rootfs = "/nonexistent-rootfs";
+    r.cmd = {"sh"};
+    r.hostname = "host1";
+    r.cgroup_parent = "/brig-test/x";
+    return r;
+}
+}  // namespace
+
+TEST(EngineSpec, DefaultsAreDockerLike) {
+    auto r = sample_record();
+    auto spec = build_spec(r, {.machine = "x86_64"});
+    ASSERT_TRUE(spec) << spec.error().what();
+    auto& s = *spec;
+    EXPECT_EQ(s["linux"]["cgroupsPath"], "/brig-test/x/" + r.id);
+    EXPECT_EQ(s["hostname"], "host1");
+    auto caps = s["process"]["capabilities"]["bounding"].get<std::vector<std::string>>();
+    std::set<std::string> cs(caps.begin(), caps.end());
+    EXPECT_TRUE(cs.contains("CAP_CHOWN"));
+    EXPECT_TRUE(cs.contains("CAP_NET_BIND_SERVICE"));
+    EXPECT_FALSE(cs.contains("CAP_SYS_ADMIN"));
+    EXPECT_FALSE(cs.contains("CAP_NET_ADMIN"));
+    ASSERT_TRUE(s["linux"].contains("seccomp"));
+    EXPECT_EQ(s["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+    // unshare/mount are allowed only with CAP_SYS_ADMIN; keyctl never.
+    std::set<std::string> allowed;
+    for (const auto& rule : s["linux"]["seccomp"]["syscalls"])
+        if (rule["action"] == "SCMP_ACT_ALLOW" && !rule.contains("args"))
+            for (const auto& n : rule["names"]) allowed.insert(n.get<std::string>());
+    EXPECT_TRUE(allowed.contains("read"));
+    EXPECT_TRUE(allowed.contains("execve"));
+    EXPECT_FALSE(allowed.contains("unshare"));
+    EXPECT_FALSE(allowed.contains("mount"));
+    EXPECT_FALSE(allowed.contains("keyctl"));
+    EXPECT_FALSE(allowed.contains("add_key"));
+    EXPECT_TRUE(s["linux"].contains("maskedPaths"));
+    EXPECT_EQ(s["root"]["readonly"], false);
+}
+
+TEST(EngineSpec, CapAddChangesSeccomp) {
+    auto r = sample_record();
+    r.host_config = {{"CapAdd", {"sys_admin"}}, {"CapDrop", {"CAP_CHOWN"}}};
+    auto spec = build_spec(r, {.machine = "x86_64"});
+    ASSERT_TRUE(spec) << spec.error().what();
+    auto caps = (*spec)["process"]["capabilities"]["effective"].get<std::vector<std::string>>();
+    EXPECT_NE(std::find(caps.begin(), caps.end(), "CAP_SYS_ADMIN"), caps.end());
+    EXPECT_EQ(std::find(caps.begin(), caps.end(), "CAP_CHOWN"), caps.end());
+    bool unshare = false;
+    for (const auto& rule : (*spec)["linux"]["seccomp"]["syscalls"])
+        for (const auto& n : rule["names"]) unshare = unshare || (n == "unshare" && rule["action"] == "SCMP_ACT_ALLOW");
+    EXPECT_TRUE(unshare);
+    r.host_config = {{"CapAdd", {"CAP_NOPE"}}};
+    EXPECT_FALSE(build_spec(r, {.machine = "x86_64"}));
+}
+
+TEST(EngineSpec, ResourcesAndPrivileged) {
+    auto r = sample_record();
+    r.host_config = {{"Memory", 64 << 20}, {"NanoCpus", 1'500'000'000}, {"PidsLimit", 50}, {"CpuShares", 512},
+                     {"Tmpfs", {{"/run", "size=1m"}}}, {"SecurityOpt", json::array({"no-new-privileges", "seccomp=unconfined"})}};
+    r.read_only = true;
+    auto spec = build_spec(r, {.machine = "x86_64"});
+    ASSERT_TRUE(spec) << spec.error().what();
+    auto& res = (*spec)["linux"]["resources"];
+    EXPECT_EQ(res["memory"]["limit"], 64 << 20);
+    EXPECT_EQ(res["cpu"]["quota"], 150000);
+    EXPECT_EQ(res["cpu"]["period"], 100000);
+    EXPECT_EQ(res["pids"]["limit"], 50);
+    EXPECT_FALSE((*spec)["linux"].contains("seccomp"));
+    EXPECT_EQ((*spec)["process"]["noNewPrivileges"], true);
+    EXPECT_EQ((*spec)["root"]["readonly"], true);
+    r.host_config = json::object();
+    r.privileged = true;
+    spec = build_spec(r, {.machine = "x86_64"});
+    ASSERT_TRUE(spec);
+    EXPECT_FALSE((*spec)["linux"].contains("seccomp"));
+    EXPECT_FALSE((*spec)["linux"].contains("maskedPaths"));
+    EXPECT_GT((*spec)["process"]["capabilities"]["bounding"].size(), 30u);
+    r.host_config = {{"SecurityOpt", {"bogus=1"}}};
+    r.privileged = false;
+    EXPECT_FALSE(build_spec(r, {.machine = "x86_64"}));
+}
+
+TEST(EngineSpec, InitWrapsTheCommand) {
+    auto r = sample_record();
+    r.init = true;
+    auto spec = build_spec(r, {.init_binary = "/usr/bin/brig-init", .machine = "x86_64"});
+    ASSERT_TRUE(spec);
+    EXPECT_EQ((*spec)["process"]["args"][0], "/dev/init");
+    EXPECT_EQ((*spec)["process"]["args"][2], "sh");
+}
+
+TEST(EnginePresent, Templates) {
+    nlohmann::ordered_json row = {{"ID", "abc"}, {"Names", "web"}, {"State", {{"Status", "running"}}}};
+    EXPECT_EQ(render_template("{{.ID}} {{.Names}}", row), "abc web");
+    EXPECT_EQ(render_template("{{.State.Status}}", row), "running");
+    EXPECT_EQ(render_template("{{json .State}}", row), "{\"Status\":\"running\"}");
+    EXPECT_EQ(render_template("{{.Nope}}", row), "<no value>");
+    EXPECT_EQ(template_header("table {{.ID}}\\t{{.Names}}"), "CONTAINER ID\tNAMES");
+    EXPECT_EQ(human_duration(5), "5 seconds");
+    EXPECT_EQ(human_duration(3600), "About an hour");
+}
+
+TEST(EngineLog, JsonLinesWithRotation) {
+    char dir[] = "/tmp/brig-log-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string path = std::string(dir) + "/c.log";
+    {
+        brig::monitor::LogWriter w;
+        ASSERT_TRUE(w.open(path, 600, 2));
+        w.write("stdout", "hello\nwor");
+        w.write("stdout", "ld\n");
+        w.write("stderr", "oops\n");
+        for (int i = 0; i < 10; ++i) w.write("stdout", "line\n");
+    }
+    std::ifstream in(path);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        auto j = json::parse(line);
+        EXPECT_TRUE(j.contains("time"));
+        EXPECT_TRUE(j["time"].get<std::string>().ends_with("Z"));
+        ++n;
+    }
+    EXPECT_GT(n, 0);
+    EXPECT_EQ(access((path + ".1").c_str(), F_OK), 0) << "rotated file";
+    EXPECT_NE(access((path + ".2").c_str(), F_OK), 0) << "max-file 2 keeps one old file";
+    std::ifstream old(path + ".1");
+    std::getline(old, line);
+    auto first = json::parse(line);
+    EXPECT_EQ(first["log"], "hello\n");
+    EXPECT_EQ(first["stream"], "stdout");
+    std::getline(old, line);
+    EXPECT_EQ(json::parse(line)["log"], "world\n");
+    std::system((std::string("rm -rf ") + dir).c_str());
+    EXPECT_EQ(brig::monitor::json_quote("a\"\x01\xff"), "\"a\\\"\\u0001\xef\xbf\xbd\"");
+}
