@@ -168,7 +168,8 @@ class Spawner:
         return status, ru
 
     def run(self, argv):
-        """-> (elapsed ns, exit status, ru_maxrss KiB, stderr text)"""
+        """-> (elapsed ns, exit status, CPU ms, stderr text). The CPU time is user + system
+        time from wait4: the process and every descendant reaped inside its tree."""
         os.ftruncate(self.errfd, 0)
         os.lseek(self.errfd, 0, os.SEEK_SET)
         t0 = time.perf_counter_ns()
@@ -180,13 +181,14 @@ class Spawner:
         if code != 0:
             os.lseek(self.errfd, 0, os.SEEK_SET)
             err = os.read(self.errfd, 65536).decode(errors="replace")
-        return t1 - t0, code, ru.ru_maxrss, err
+        return t1 - t0, code, (ru.ru_utime + ru.ru_stime) * 1e3, err
 
     def check(self, argv):
-        ns, code, rss, err = self.run(argv)
+        """-> (elapsed ns, CPU ms)"""
+        ns, code, cpu, err = self.run(argv)
         if code != 0:
             raise BenchError(f"{' '.join(argv)}: exit {code}: {err.strip()}")
-        return ns, rss
+        return ns, cpu
 
     def kill_live(self):
         for pid in list(self.live):
@@ -407,7 +409,7 @@ class Bench:
 
     # -- phases ---------------------------------------------------------------
 
-    def run_phase(self, metric, net, rounds, with_refs=False, runtimes=None):
+    def run_phase(self, metric, net, rounds, with_refs=False, runtimes=None, cpu_metric=None):
         runtimes = runtimes or self.runtimes
         refs = []
         if with_refs:
@@ -423,16 +425,20 @@ class Bench:
         for i in range(w + rounds):
             for entry in self.order(runtimes + refs):
                 if isinstance(entry, tuple):
-                    ns, _ = self.sp.check(entry[1])
+                    ns, cpu = self.sp.check(entry[1])
                     if i >= w:
                         self.references.setdefault((entry[0], "ms"), []).append(ns / 1e6)
+                        if cpu_metric:
+                            self.references.setdefault((entry[0] + ", CPU time", "ms"), []).append(cpu)
                     continue
                 rt = entry
                 cid, bundle = self.prepare(rt, net=net)
-                ns, _ = self.sp.check(rt.cmd("run", "--bundle", bundle, cid))
+                ns, cpu = self.sp.check(rt.cmd("run", "--bundle", bundle, cid))
                 self.discard(rt, cid, bundle)
                 if i >= w:
                     self.record(metric, rt.name, ns / 1e6)
+                    if cpu_metric:
+                        self.record(cpu_metric, rt.name, cpu)
             self.progress(i, w + rounds)
 
     def rss_phase(self, rounds):
@@ -503,9 +509,10 @@ class Bench:
             for i in range(w + rounds):
                 for rt in self.order(self.runtimes):
                     cid = self.exec_containers[rt.name][1]
-                    ns, _ = self.sp.check(rt.cmd("exec", cid, "/bin/true"))
+                    ns, cpu = self.sp.check(rt.cmd("exec", cid, "/bin/true"))
                     if i >= w:
                         self.record("exec_ms", rt.name, ns / 1e6)
+                        self.record("exec_cpu_ms", rt.name, cpu)
                 self.progress(i, w + rounds)
         finally:
             self.stop_exec_containers()
@@ -591,7 +598,8 @@ class Bench:
 
     def run_all(self):
         m = self.o.m
-        self.phase("run (default spec)", lambda: self.run_phase("run_ms", True, m["run"], with_refs=True))
+        self.phase("run (default spec)",
+                   lambda: self.run_phase("run_ms", True, m["run"], with_refs=True, cpu_metric="run_cpu_ms"))
         self.phase("run (no network namespace)", lambda: self.run_phase("run_nonet_ms", False, m["run_nonet"]))
         if self.disk_runtimes:
             self.phase("run (state roots on disk)",
@@ -663,6 +671,8 @@ METRICS = [
     ("batch_seq_s", "{n} × `run`, one after another (wall)", "s", "{:.2f}"),
     ("batch_par_s", "{n} × `run`, {j} at a time (wall)", "s", "{:.2f}"),
     ("syscalls", "syscalls in one `run` (strace -c -f)", "calls", "{:.0f}"),
+    ("run_cpu_ms", "CPU time of `run` /bin/true, default spec (user+sys)", "ms", "{:.2f}"),
+    ("exec_cpu_ms", "CPU time of `exec` /bin/true (user+sys)", "ms", "{:.2f}"),
 ]
 
 

@@ -14,7 +14,7 @@ status=0
 
 echo "==> sanitizer build (build-asan): unit tests"
 cmake -G Ninja -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBRIG_SANITIZE=ON
-ninja -C build-asan brig_unit_tests
+ninja -C build-asan brig_all_unit_tests
 if ! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
      UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
      ctest --test-dir build-asan --output-on-failure; then

@@ -85,6 +85,11 @@ bool has_limits(const oci::Resources& r) {
 
 // The init went away without a word: say how it ended, and the likely cause.
 Error explain_silent_exit(Error e, int pidfd, bool has_seccomp) {
+    // Its end of the socket closes early in its exit; tearing down its namespaces (an RCU
+    // grace period or two) comes before it is reaped. Wait for that, briefly.
+    pollfd p{pidfd, POLLIN, 0};
+    while (::poll(&p, 1, 2000) < 0 && errno == EINTR) {
+    }
     siginfo_t si{};
     if (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
         return e;
@@ -370,6 +375,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
         if (cgroup_fd) {
             args.flags |= CLONE_INTO_CGROUP;
             args.cgroup = static_cast<uint64_t>(cgroup_fd.get());
+            cfg.close_in_child.push_back(cgroup_fd.get());
         }
     }
     long r = sys::clone3(args);

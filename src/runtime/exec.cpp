@@ -93,7 +93,8 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
 [[noreturn]] void exec_child(const oci::Process& p, std::vector<Join>& joins, cgroup::SelfJoin& cgroups,
                              const SyncSocket& sync, const std::vector<int>& close_fds, int preserve_fds,
                              const sigset_t& restore, const seccomp::SeccompFilter* filter) {
-    for (int fd : close_fds) ::close(fd);
+    for (int fd : close_fds)
+        if (fd >= 0) ::close(fd);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // no /proc/<pid>/exe of ours for the container
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     auto setup = [&]() -> Result<std::string> {
@@ -264,7 +265,7 @@ Result<int> Runtime::exec(const ExecRequest& req) {
     }
     if (r < 0) return sys_fail("fork the exec process");
     if (r == 0)
-        exec_child(*proc, joins, *self_join, child_sock, {parent_sock.fd()}, req.preserve_fds, old,
+        exec_child(*proc, joins, *self_join, child_sock, {parent_sock.fd(), cgroup_fd.get()}, req.preserve_fds, old,
                    filter ? &*filter : nullptr);
     if (args.flags & CLONE_INTO_CGROUP) join_by_pid.clear();
     self_join->fds.clear();

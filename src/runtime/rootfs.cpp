@@ -160,9 +160,13 @@ Result<void> mount_cgroups(const RootfsContext& ctx, int root_fd, const oci::Mou
         const auto& h = ctx.cgroups->hierarchies[i];
         std::string name = h.mountpoint.substr(h.mountpoint.rfind('/') + 1);
         std::string sub = dest + "/" + name;
-        auto t = linuxfs::mkdir_all_in_root(root_fd, sub);
-        if (!t) return std::unexpected(t.error());
-        std::string tp = fd_path(t->get());
+        // Directly in the tmpfs we have just mounted in our own mount namespace: nobody else
+        // can have put anything there, so no resolution inside the root is needed.
+        if (name.empty() || name == "." || name == "..") return fail("cgroup hierarchy at {}: bad name", h.mountpoint);
+        if (::mkdirat(top->get(), name.c_str(), 0755) < 0 && errno != EEXIST) return sys_fail("mkdir {}", sub);
+        UniqueFd t(::openat(top->get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!t) return sys_fail("open {}", sub);
+        std::string tp = fd_path(t.get());
         int rc;
         if (ctx.new_cgroup_ns) {
             std::string opts;
@@ -210,6 +214,7 @@ Result<void> do_mount(const RootfsContext& ctx, int root_fd, const oci::Mount& m
         }
         if (rc < 0) return sys_fail("mount {} ({}) on {}", src, m.type, dest);
     }
+    if (!p.bind && !p.rattr_set && !p.rattr_clr && p.propagation.empty()) return {};
     // Re-open the target: the fd we mounted onto still names the covered directory.
     auto mounted = linuxfs::open_in_root(root_fd, dest, O_PATH);
     if (!mounted) return std::unexpected(mounted.error());
@@ -229,16 +234,14 @@ constexpr DefaultDevice kDefaultDevices[] = {
     {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-Result<void> make_device(const RootfsContext& ctx, int root_fd, const std::string& path, char type,
-                         unsigned major, unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
-    auto slash = path.rfind('/');
-    auto parent = linuxfs::mkdir_all_in_root(root_fd, path.substr(0, slash));
-    if (!parent) return std::unexpected(parent.error());
-    std::string name = path.substr(slash + 1);
+// The node `name` in the verified directory parent_fd (path is its full path in the root).
+Result<void> make_device_in(const RootfsContext& ctx, int root_fd, int parent_fd, const std::string& path,
+                            const std::string& name, char type, unsigned major, unsigned minor, mode_t perm,
+                            uid_t uid, gid_t gid) {
     mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
     if (ctx.in_user_ns) {
         // mknod is not allowed in a user namespace: bind the host's node instead.
-        int fd = ::openat(parent->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        int fd = ::openat(parent_fd, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST) return sys_fail("create {}", path);
         if (fd >= 0) ::close(fd);
         auto t = linuxfs::open_in_root(root_fd, path, O_PATH);
@@ -249,23 +252,34 @@ Result<void> make_device(const RootfsContext& ctx, int root_fd, const std::strin
             return sys_fail("bind device {} on {}", host, path);
         return {};
     }
-    if (::mknodat(parent->get(), name.c_str(), kind | (perm & 07777), makedev(major, minor)) < 0) {
+    if (::mknodat(parent_fd, name.c_str(), kind | (perm & 07777), makedev(major, minor)) < 0) {
         if (errno != EEXIST) return sys_fail("mknod {}", path);
-        ::unlinkat(parent->get(), name.c_str(), 0);  // replace whatever the image had there
-        if (::mknodat(parent->get(), name.c_str(), kind | (perm & 07777), makedev(major, minor)) < 0)
+        ::unlinkat(parent_fd, name.c_str(), 0);  // replace whatever the image had there
+        if (::mknodat(parent_fd, name.c_str(), kind | (perm & 07777), makedev(major, minor)) < 0)
             return sys_fail("mknod {}", path);
     }
-    if (::fchownat(parent->get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if (::fchownat(parent_fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
         return sys_fail("chown {}", path);
     return {};
 }
 
+Result<void> make_device(const RootfsContext& ctx, int root_fd, const std::string& path, char type,
+                         unsigned major, unsigned minor, mode_t perm, uid_t uid, gid_t gid) {
+    auto slash = path.rfind('/');
+    auto parent = linuxfs::mkdir_all_in_root(root_fd, path.substr(0, slash));
+    if (!parent) return std::unexpected(parent.error());
+    return make_device_in(ctx, root_fd, parent->get(), path, path.substr(slash + 1), type, major, minor, perm, uid,
+                          gid);
+}
+
 Result<void> setup_dev(const RootfsContext& ctx, int root_fd) {
-    for (auto& d : kDefaultDevices)
-        if (auto r = make_device(ctx, root_fd, std::string("/dev/") + d.name, 'c', d.major, d.minor, 0666, 0, 0); !r)
-            return r;
-    auto dev = linuxfs::open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY);
+    auto dev = linuxfs::mkdir_all_in_root(root_fd, "/dev");
     if (!dev) return std::unexpected(dev.error());
+    for (auto& d : kDefaultDevices)
+        if (auto r = make_device_in(ctx, root_fd, dev->get(), std::string("/dev/") + d.name, d.name, 'c', d.major,
+                                    d.minor, 0666, 0, 0);
+            !r)
+            return r;
     struct Link {
         const char* target;
         const char* name;

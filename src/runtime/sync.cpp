@@ -4,8 +4,10 @@
 
 #include <cstring>
 
-#include "linux/fdpass.hpp"
+#include <memory>
 #include <vector>
+
+#include "linux/fdpass.hpp"
 
 namespace brig::runtime {
 namespace {
@@ -37,9 +39,12 @@ Result<void> SyncSocket::send(SyncType type, int32_t errnum, std::string_view te
 }
 
 Result<SyncMsg> SyncSocket::recv(UniqueFd* fd_out) const {
-    std::vector<char> storage(sizeof(Header) + kMaxText + 1);
-    char* buf = storage.data();
-    iovec iov{buf, storage.size()};
+    // Room for the largest message, left uninitialised: zeroing 64 KiB (and faulting in
+    // every page of it, in a freshly forked child) would cost more than the message.
+    constexpr size_t kSize = sizeof(Header) + kMaxText + 1;
+    auto storage = std::make_unique_for_overwrite<char[]>(kSize);
+    char* buf = storage.get();
+    iovec iov{buf, kSize};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;

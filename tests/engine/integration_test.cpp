@@ -322,6 +322,26 @@ TEST_F(Engine, RestartOnFailureCounted) {
     EXPECT_EQ(brig({"wait", "flaky"}).out, "1\n");
 }
 
+TEST_F(Engine, RestartAlwaysUntilStoppedAndLogsFollow) {
+    auto p = brig_run({"-d", "--name", "phoenix", "--restart", "always"}, {"sh", "-c", "echo up; sleep 0.2; exit 3"});
+    ASSERT_EQ(p.code, 0) << p;
+    ASSERT_TRUE(eventually([&] { return inspect("phoenix")["RestartCount"].get<int>() >= 2; }, 15s)) << inspect("phoenix").dump();
+    EXPECT_EQ(brig({"stop", "-t", "2", "phoenix"}).code, 0);
+    auto j = inspect("phoenix");
+    EXPECT_EQ(j["State"]["Status"], "exited") << j.dump();
+    int count = j["RestartCount"];
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(inspect("phoenix")["RestartCount"], count) << "a stopped container stays stopped";
+
+    // logs -f follows output as it is written and returns when the container exits.
+    p = brig_run({"-d", "--name", "ticker"}, {"sh", "-c", "for i in 1 2 3; do echo tick$i; sleep 0.3; done"});
+    ASSERT_EQ(p.code, 0) << p;
+    auto t0 = std::chrono::steady_clock::now();
+    auto f = brig({"logs", "-f", "ticker"}, 15s);
+    EXPECT_EQ(f.out, "tick1\ntick2\ntick3\n") << f;
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 500ms) << "-f waited for the output";
+}
+
 TEST_F(Engine, StopFallsBackToSigkill) {
     auto p = brig_run({"-d", "--name", "stubborn"}, {"sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"});
     ASSERT_EQ(p.code, 0) << p;

@@ -70,8 +70,11 @@ TEST_F(ExecTest, IsInTheContainersCgroup) {
     EXPECT_THAT(r.out, HasSubstr("/brig-test/" + t.c.id()));
     // In every hierarchy: the process moves itself into the v1 ones and is born in the v2 one.
     std::istringstream lines(r.out);
-    for (std::string line; std::getline(lines, line);)
-        if (!line.empty()) EXPECT_THAT(line, HasSubstr("/brig-test/" + t.c.id())) << r.out;
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.empty()) {
+            EXPECT_THAT(line, HasSubstr("/brig-test/" + t.c.id())) << r.out;
+        }
+    }
 }
 
 TEST_F(ExecTest, DetachWithPidFile) {

@@ -1,6 +1,7 @@
 // brig-oci: an OCI runtime with runc's command line. Thin: every operation is a call into
 // libbrig's runtime; this file only parses flags, prints and logs.
 #include <fcntl.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -321,6 +322,10 @@ int dispatch(const std::string& cmd, std::span<char* const> rest) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A short-lived process: grow the heap in large steps and never give memory back, instead
+    // of a brk call for every trim and regrowth around the sync buffers.
+    ::mallopt(M_TOP_PAD, 1 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 16 << 20);
     static constexpr cli::FlagDef globals[] = {
         {"root", nullptr, true},        {"log", nullptr, true},       {"log-format", nullptr, true},
         {"debug", nullptr, false},      {"systemd-cgroup", nullptr, false}, {"criu", nullptr, true},

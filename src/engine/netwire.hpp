@@ -1,0 +1,42 @@
+// The engine's side of container networking (brig_network, network.hpp): the network namespace
+// file of a container, attaching it to its network when it starts, releasing it on stop and rm,
+// the /etc/hosts, /etc/hostname and /etc/resolv.conf it sees, and what ps/inspect/port show.
+//
+// rec.network_mode: "bridge" | NAME | "none" | "host" | "container:<full id>". Network flags live
+// in rec.host_config as docker names them (Dns, DnsSearch, DnsOptions, ExtraHosts,
+// PublishAllPorts) plus brig's own (PortSpecs: the -p values, ExposedPorts: the image's, for -P;
+// IPv4Address, IPv6Address, MacAddress, NetworkAliases).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "engine/record.hpp"
+
+namespace brig::engine {
+
+// The netns file the container's spec names ("" = none: host network). For container:ID, ID's.
+std::string container_netns(const std::string& root, const ContainerRecord& rec);
+// Whether the container owns a netns file of its own (bridge, NAME, none).
+bool owns_netns(const ContainerRecord& rec);
+// Where the container's /etc files are bound from (container:ID: ID's directory).
+std::string etc_files_dir(const std::string& root, const ContainerRecord& rec);
+
+// Validates the flags stored in the record (ports, --add-host, --ip...) without changing anything.
+Result<void> check_network_config(const std::string& root, const ContainerRecord& rec);
+// Writes hosts, hostname, resolv.conf into `dir` from the container's current attachments.
+Result<void> write_etc_files(const std::string& root, const ContainerRecord& rec, const std::string& dir);
+// Before the monitor starts: the netns file, the attachment (if not attached yet), the /etc files.
+Result<void> setup_network(const std::string& root, const ContainerRecord& rec);
+// Detach from every network and remove the netns file. Idempotent; works on half-made state.
+void release_network(const std::string& root, const ContainerRecord& rec);
+
+// docker's NetworkSettings for inspect; the Ports and Networks columns of ps; `brig port` lines.
+nlohmann::ordered_json network_settings(const std::string& root, const ContainerRecord& rec);
+std::string ps_ports(const std::string& root, const ContainerRecord& rec);
+std::string ps_networks(const std::string& root, const ContainerRecord& rec);
+std::vector<std::string> port_lines(const std::string& root, const ContainerRecord& rec, const std::string& filter);
+
+}  // namespace brig::engine
