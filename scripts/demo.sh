@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# demo.sh: build brig-oci and run a real container from the embedded busybox image.
-# Everything it makes (bundle, state, cgroup) is removed on exit, also on failure.
+# demo.sh: build brig and brig-oci, then run real containers from the embedded busybox image:
+# first with the runtime alone (an OCI bundle), then with the engine (`brig run --rm busybox`).
+# Everything it makes (bundle, state, image store, cgroups) is removed on exit, also on failure.
 # BRIG_OCI=/path/to/runtime runs the same demo with another runtime (e.g. runc).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,6 +20,10 @@ state="$tmp/state"
 
 cleanup() {
     set +e
+    if [[ -x $repo/build/bin/brig && -d $tmp/engine ]]; then
+        "$repo/build/bin/brig" --root "$tmp/engine" rm -f brig-demo >/dev/null 2>&1
+        "$repo/build/bin/brig" --root "$tmp/engine" rmi -f busybox >/dev/null 2>&1
+    fi
     "$runtime" --root "$state" delete --force "$id" >/dev/null 2>&1
     # Only our own cgroup: kill whatever is still in it (the runtime failed), then remove it.
     for dir in /sys/fs/cgroup/*"$cgroup"; do
@@ -52,4 +57,14 @@ echo "==> $runtime --root $state run --bundle $bundle $id"
 status=0
 "$runtime" --root "$state" run --bundle "$bundle" "$id" || status=$?
 echo "==> container exited with status $status"
+((status == 0)) || exit "$status"
+
+# The engine: the embedded image is loaded into a private store on first use and run on an
+# overlay root. --network none: the demo never changes this machine's network.
+echo "==> brig run --rm busybox (engine state in $tmp/engine)"
+"$repo/build/bin/brig" --root "$tmp/engine" run --rm --name brig-demo --network none \
+    --cgroup-parent /brig-demo --hostname brig-engine-demo busybox \
+    sh -c 'echo hello from brig run; hostname; cat /etc/os-release | head -1' || status=$?
+"$repo/build/bin/brig" --root "$tmp/engine" images
+echo "==> brig run exited with status $status"
 exit "$status"

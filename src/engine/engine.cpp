@@ -11,15 +11,18 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "cgroup/manager.hpp"
 #include "common/scope.hpp"
 #include "engine/image_source.hpp"
 #include "engine/monitor_proto.hpp"
+#include "engine/netwire.hpp"
 #include "engine/spec.hpp"
 #include "linux/fs.hpp"
 #include "runtime/container.hpp"
+#include "storage/volumes.hpp"
 
 namespace brig::engine {
 
@@ -117,13 +120,6 @@ Result<void> touch(const std::string& path) {
     return {};
 }
 
-std::string hosts_file(const ContainerRecord& rec) {
-    std::string short_id = rec.id.substr(0, 12);
-    std::string out = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-    if (rec.network_mode != "host") out += fmt::format("127.0.1.1\t{} {}\n", rec.hostname, short_id);
-    return out;
-}
-
 }  // namespace
 
 Result<Engine> Engine::open(const std::string& root, const std::string& runtime) {
@@ -184,21 +180,29 @@ Result<void> create_container(Engine& e, ContainerRecord& rec) {
     if (rec.cgroup_parent.empty()) rec.cgroup_parent = "/brig";
     if (rec.cgroup_parent[0] != '/') return fail("--cgroup-parent {:?} must be an absolute path", rec.cgroup_parent);
     e.store.sweep_trash();
+    if (rec.network_mode.starts_with("container:")) {
+        std::string ref = rec.network_mode.substr(10);
+        auto other_id = e.store.resolve(ref);
+        if (!other_id) return fail("--network container:{}: {}", ref, other_id.error().message);
+        auto other = e.store.load(*other_id);
+        if (!other) return fail("--network container:{}: {}", ref, other.error().message);
+        if (other->network_mode == "host" || other->network_mode.starts_with("container:")) rec.network_mode = other->network_mode;
+        else rec.network_mode = "container:" + *other_id;
+    }
+    if (auto r = check_network_config(e.store.root(), rec); !r) return r;
     return e.store.create(rec, [&](const std::string& dir) -> Result<void> {
         if (rec.hostname.empty()) rec.hostname = rec.id.substr(0, 12);
         // The record was written before the id-dependent defaults: write it again.
         if (auto r = linuxfs::write_file_atomic(dir + "/container.json", to_json(rec).dump(), 0600, false); !r) return r;
         std::string final_dir = e.store.dir(rec.id);
         SpecInputs in;
-        if (auto r = linuxfs::write_file_atomic(dir + "/hosts", hosts_file(rec), 0644, false); !r) return r;
-        if (auto r = linuxfs::write_file_atomic(dir + "/hostname", rec.hostname + "\n", 0644, false); !r) return r;
-        in.hosts = final_dir + "/hosts";
-        in.hostname = final_dir + "/hostname";
-        if (rec.network_mode == "host") {
-            auto resolv = linuxfs::read_file("/etc/resolv.conf");
-            if (auto r = linuxfs::write_file_atomic(dir + "/resolv.conf", resolv ? *resolv : "", 0644, false); !r) return r;
-            in.resolv_conf = final_dir + "/resolv.conf";
-        }
+        // Networking (netwire.hpp): the netns file and /etc files; the attachment is made at start.
+        if (auto r = write_etc_files(e.store.root(), rec, dir); !r) return r;
+        std::string etc_dir = rec.network_mode.starts_with("container:") ? etc_files_dir(e.store.root(), rec) : final_dir;
+        in.hosts = etc_dir + "/hosts";
+        in.hostname = etc_dir + "/hostname";
+        in.resolv_conf = etc_dir + "/resolv.conf";
+        in.netns = container_netns(e.store.root(), rec);
         in.init_binary = e.init_exe;
         auto spec = build_spec(rec, in);
         if (!spec) return std::unexpected(spec.error());
@@ -225,6 +229,19 @@ Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) 
     }
 
     if (auto r = ensure_image_rootfs(e.store.root(), *rec); !r) return std::unexpected(r.error());
+    {
+        // Volumes backed by a file system of their own (volume create --opt type=...) after a reboot.
+        storage::VolumeStore vs(e.store.root());
+        for (const auto& m : rec->host_config.value("VolumeMounts", nlohmann::json::array())) {
+            if (m.value("Type", "") != "volume") continue;
+            auto v = vs.get(m.value("Name", ""));
+            if (!v) return fail("container {}: volume {}: {}", rec->name, m.value("Name", ""), v.error().message);
+            if (auto r = vs.activate(*v); !r) return std::unexpected(r.error());
+        }
+    }
+    if (auto r = setup_network(e.store.root(), *rec); !r) return std::unexpected(r.error());
+    // A start that fails releases the network again (stop and rm do it otherwise).
+    ScopeGuard net_undo([&] { release_network(e.store.root(), *rec); });
     std::vector<std::string> argv = {e.monitor_exe, "--id", id, "--dir", dir, "--runtime", rec->runtime,
                                      "--runtime-root", e.store.runtime_root(), "--bundle", dir + "/bundle",
                                      "--sync-fd", "3"};
@@ -289,6 +306,7 @@ Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) 
         if (buf[0] == proto::Started) break;
         if (buf[0] == proto::Error) return fail("{}", payload);
     }
+    net_undo.dismiss();
     if (!attach) return UniqueFd();
     return ours;
 }
@@ -319,7 +337,23 @@ Result<void> kill_container(Engine& e, const std::string& id, const std::string&
     return run_runtime(e, {"kill", id, std::to_string(*sig)}, nullptr, rec->runtime);
 }
 
+namespace {
+Result<void> stop_container_impl(Engine& e, const std::string& id, std::optional<int> timeout);
+}
+
+// docker's behaviour: a stopped container gives its addresses and ports back; start attaches again.
 Result<void> stop_container(Engine& e, const std::string& id, std::optional<int> timeout) {
+    if (auto r = stop_container_impl(e, id, timeout); !r) return r;
+    auto lock = e.store.lock(id);
+    if (!lock) return std::unexpected(lock.error());
+    auto rec = e.store.load(id);
+    if (!rec) return std::unexpected(rec.error());
+    if (!e.store.live_state(*rec).running()) release_network(e.store.root(), *rec);
+    return {};
+}
+
+namespace {
+Result<void> stop_container_impl(Engine& e, const std::string& id, std::optional<int> timeout) {
     auto lock = e.store.lock(id);
     if (!lock) return std::unexpected(lock.error());
     auto rec = e.store.load(id);
@@ -344,6 +378,7 @@ Result<void> stop_container(Engine& e, const std::string& id, std::optional<int>
     if (wait_process_exit(live.monitor_pid, live.monitor_start, 30s)) return {};
     return fail("container {} did not stop after SIGKILL", rec->name);
 }
+}  // namespace
 
 Result<void> pause_container(Engine& e, const std::string& id, bool pause) {
     auto lock = e.store.lock(id);
@@ -360,7 +395,7 @@ Result<void> pause_container(Engine& e, const std::string& id, bool pause) {
     return {};
 }
 
-Result<void> remove_container(Engine& e, const std::string& id, bool force) {
+Result<void> remove_container(Engine& e, const std::string& id, bool force, bool volumes) {
     auto lock = e.store.lock(id);
     if (!lock) return std::unexpected(lock.error());
     auto rec = e.store.load(id);
@@ -382,8 +417,23 @@ Result<void> remove_container(Engine& e, const std::string& id, bool force) {
         if (auto r = run_runtime(e, {"delete", "--force", id}, nullptr, rec->runtime); !r && linuxfs::exists(e.store.runtime_root() + "/" + id))
             return fail("cannot remove container {}: {}", rec->name, r.error().message);
     }
+    release_network(e.store.root(), *rec);
     release_image_rootfs(e.store.root(), *rec);
-    return e.store.remove(*rec);
+    auto removed = e.store.remove(*rec);
+    if (removed && (volumes || rec->auto_remove)) {
+        // rm -v and --rm: the container's anonymous volumes go with it (unless another
+        // container still mounts them, through --volumes-from); named ones stay.
+        std::set<std::string> used;
+        for (const auto& other : e.store.ids())
+            if (auto o = e.store.load(other))
+                for (const auto& m : o->host_config.value("VolumeMounts", nlohmann::json::array()))
+                    used.insert(m.value("Name", ""));
+        storage::VolumeStore vs(e.store.root());
+        for (const auto& m : rec->host_config.value("VolumeMounts", nlohmann::json::array()))
+            if (m.value("Type", "") == "volume" && m.value("Anonymous", false) && !used.contains(m.value("Name", "")))
+                (void)vs.remove(m.value("Name", ""));
+    }
+    return removed;
 }
 
 Result<int> wait_container(Engine& e, const std::string& id) {

@@ -47,16 +47,19 @@ struct RootfsSource {
 // filled in. Nothing is left behind on failure.
 Result<void> create_container(Engine& e, ContainerRecord& rec);
 
-// Starts the container through a new monitor. With `attach`, returns the connected attach
+// Starts the container through a new monitor, after making its netns file and attaching it to
+// its network (netwire.hpp; released again when the start fails). With `attach`, returns the connected attach
 // socket (stdout/stderr/exit packets follow); otherwise returns an empty fd once started.
 // The error message of a failed start says why (start_error_exit_code maps it).
 Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach);
 
 // Stop: the stop signal, then SIGKILL after `timeout` seconds (record's default when nullopt).
+// A stopped container's addresses, ports and netns file are released (as docker); rm does it too.
 Result<void> stop_container(Engine& e, const std::string& id, std::optional<int> timeout);
 Result<void> kill_container(Engine& e, const std::string& id, const std::string& signal);
 // rm: refuses a running container unless force (then killed). Tolerates half-removed state.
-Result<void> remove_container(Engine& e, const std::string& id, bool force);
+// volumes (rm -v) or an --rm container: its anonymous volumes are removed too.
+Result<void> remove_container(Engine& e, const std::string& id, bool force, bool volumes = false);
 Result<void> pause_container(Engine& e, const std::string& id, bool pause);
 // Blocks until the container is not running; returns its exit code.
 Result<int> wait_container(Engine& e, const std::string& id);

@@ -45,6 +45,8 @@ Result<ImageRootfs> prepare_image_rootfs(const std::string& root, const std::str
     out.workdir = config->working_dir;
     out.user = config->user;
     out.stop_signal = config->stop_signal;
+    out.volumes = config->volumes;
+    out.exposed_ports = config->exposed_ports;
     return out;
 }
 

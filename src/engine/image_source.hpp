@@ -18,6 +18,8 @@ struct ImageRootfs {
     bool managed = false;  // true: release_image_rootfs undoes it
     std::vector<std::string> entrypoint, cmd, env;
     std::string workdir, user, stop_signal;
+    std::vector<std::string> volumes;  // the image's VOLUMEs (anonymous volumes)
+    std::vector<std::string> exposed_ports;  // "80/tcp" (for -P)
 };
 
 // For an image, mounts the container's overlay (keyed by container_id).

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <map>
 
+#include "engine/netwire.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::engine {
@@ -140,14 +141,23 @@ ojson ps_row(const ContainerRecord& rec, const LiveState& live, bool no_trunc) {
         std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S +0000 UTC", &tmv);
         created = buf;
     }
+    std::string mount_names;  // docker: volume names, bind sources
+    int local_volumes = 0;
+    for (const auto& m : rec.host_config.value("VolumeMounts", json::array())) {
+        bool vol = m.value("Type", "") == "volume";
+        local_volumes += vol ? 1 : 0;
+        std::string n = vol ? m.value("Name", "") : m.value("Source", "");
+        if (!no_trunc && n.size() > 15) n = n.substr(0, 15) + "…";
+        if (!n.empty()) mount_names += (mount_names.empty() ? "" : ",") + n;
+    }
     return {
         {"Command", quote_command(rec.process_args(), no_trunc)},
         {"CreatedAt", created},
         {"ID", no_trunc ? rec.id : rec.id.substr(0, 12)},
         {"Image", rec.image},
         {"Labels", labels},
-        {"LocalVolumes", "0"},
-        {"Mounts", ""},
+        {"LocalVolumes", std::to_string(local_volumes)},
+        {"Mounts", mount_names},
         {"Names", rec.name},
         {"Networks", rec.network_mode},
         {"Ports", ""},
@@ -197,6 +207,13 @@ ojson inspect_json(const Engine& e, const ContainerRecord& rec, const LiveState&
     }
     auto args = rec.process_args();
     ojson host_config = ojson::parse(rec.host_config.dump());
+    ojson mounts = ojson::array();  // docker's Mounts: volumes, bind mounts, tmpfs (volume_cmds.cpp)
+    for (auto m : host_config.value("VolumeMounts", ojson::array())) {
+        m.erase("Anonymous");
+        m.erase("Options");
+        mounts.push_back(std::move(m));
+    }
+    host_config.erase("VolumeMounts");
     host_config["NetworkMode"] = rec.network_mode;
     host_config["RestartPolicy"] = {{"Name", rec.restart.name}, {"MaximumRetryCount", rec.restart.max_retries}};
     ojson log_cfg = ojson::object();
@@ -260,9 +277,9 @@ ojson inspect_json(const Engine& e, const ContainerRecord& rec, const LiveState&
         {"ExecIDs", nullptr},
         {"HostConfig", host_config},
         {"GraphDriver", {{"Name", rec.rootfs_managed ? "overlay" : "rootfs"}, {"Data", {{"MergedDir", rec.rootfs}}}}},
-        {"Mounts", ojson::array()},
+        {"Mounts", mounts},
         {"Config", config},
-        {"NetworkSettings", {{"Networks", ojson::object()}, {"Ports", ojson::object()}}},
+        {"NetworkSettings", network_settings(e.store.root(), rec)},
     };
 }
 

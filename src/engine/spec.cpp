@@ -341,6 +341,25 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
     auto bind_file = [&](const std::string& src, const char* dest) {
         if (!src.empty()) mounts.push_back(mount(dest, "bind", src, {"rbind", "rprivate", rec.read_only ? "ro" : "rw"}));
     };
+    {
+        // Volumes, bind mounts and --mount tmpfs (host_config.VolumeMounts, made by the CLI),
+        // parents before children; the /etc/hosts etc. binds below go on top of them.
+        std::vector<json> vm;
+        for (const auto& m : hc.value("VolumeMounts", json::array())) vm.push_back(m);
+        auto depth = [](const json& m) { return std::ranges::count(m.value("Destination", ""), '/'); };
+        std::ranges::stable_sort(vm, [&](const json& a, const json& b) { return depth(a) < depth(b); });
+        for (const auto& m : vm) {
+            std::string dest = m.value("Destination", ""), rw = m.value("RW", true) ? "rw" : "ro";
+            if (m.value("Type", "") == "tmpfs") {
+                std::vector<std::string> o = {"nosuid", "nodev", rw};
+                for (const auto& x : m.value("Options", std::vector<std::string>{})) o.push_back(x);
+                mounts.push_back(mount(dest, "tmpfs", "tmpfs", o));
+            } else {
+                std::string prop = m.value("Propagation", "");
+                mounts.push_back(mount(dest, "bind", m.value("Source", ""), {"rbind", prop.empty() ? "rprivate" : prop, rw}));
+            }
+        }
+    }
     bind_file(in.hosts, "/etc/hosts");
     bind_file(in.hostname, "/etc/hostname");
     bind_file(in.resolv_conf, "/etc/resolv.conf");
@@ -364,6 +383,8 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
         // no network namespace
     } else if (rec.network_mode.starts_with("ns:")) {
         namespaces.push_back({{"type", "network"}, {"path", rec.network_mode.substr(3)}});
+    } else if (!in.netns.empty()) {
+        namespaces.push_back({{"type", "network"}, {"path", in.netns}});
     } else {
         namespaces.push_back({{"type", "network"}});
     }

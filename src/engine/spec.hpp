@@ -19,6 +19,7 @@ struct SpecInputs {
     std::string hosts, hostname, resolv_conf;  // files bind-mounted over /etc/... ("" = none)
     std::string init_binary;                   // --init: the reaper bound at /dev/init
     std::string machine;                       // uname machine ("x86_64"); "" = this one
+    std::string netns;                         // network namespace file to join ("" = a new one)
 };
 
 Result<nlohmann::ordered_json> build_spec(const ContainerRecord& rec, const SpecInputs& in);

@@ -1,11 +1,17 @@
 // Engine integration tests: real containers through the brig binary (root). Each test gets its
 // own --root in a temp dir, a private copy of the busybox rootfs (plus brig-probe), and the
-// cgroup parent /brig-test/<id>. Containers use --network none (their own empty network
-// namespace), so nothing here touches the host's network. The fixture's teardown removes
+// cgroup parent /brig-test/<id>. Containers get brig's default network (bridge), so every test
+// process first moves into a network and mount namespace of its own (IsolatedNetwork below):
+// bridges, veths, nftables rules and netns files exist only there, never on the host. The fixture's teardown removes
 // every container, kills monitors the test started, and removes cgroups and files, also
 // when a test fails.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,6 +31,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "network/nft.hpp"
+#include "network/rtnl.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -114,10 +123,25 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
     return pred();
 }
 
+// Each test process (ctest runs one test per process) gets a network and mount namespace of its
+// own before any test runs.
+bool g_net_isolated = false;
+class IsolatedNetwork : public ::testing::Environment {
+public:
+    void SetUp() override {
+        if (geteuid() != 0) return;
+        if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0) return;
+        if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return;
+        g_net_isolated = static_cast<bool>(brig::network::rtnl::set_up("lo"));
+    }
+};
+[[maybe_unused]] const auto* g_isolated_env = ::testing::AddGlobalTestEnvironment(new IsolatedNetwork);
+
 class Engine : public ::testing::Test {
 protected:
     void SetUp() override {
         if (geteuid() != 0) GTEST_SKIP() << "needs root";
+        ASSERT_TRUE(g_net_isolated) << "could not enter a network namespace of the test's own";
         id_ = rand_id();
         char tmpl[] = "/tmp/brig-engine-test-XXXXXX";
         ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -632,6 +656,171 @@ TEST_F(Engine, MonitorIsSmall) {
     long kb = std::stol(status.substr(pos + 6));
     std::cout << "[ monitor ] VmRSS " << kb << " kB" << std::endl;
     EXPECT_LT(kb, 4096);
+}
+
+// ================================ networking (engine + brig_network) ================================
+// Every test here runs in the test process's own network namespace (IsolatedNetwork).
+
+// An HTTP GET of `path` from ip:port; the response ("" when nothing answers).
+std::string http_get(const std::string& ip, int port, const std::string& path) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return "";
+    timeval tv{3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+    std::string out;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        std::string req = "GET " + path + " HTTP/1.0\r\n\r\n";
+        (void)!write(fd, req.data(), req.size());
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    return out;
+}
+
+std::vector<std::string> host_links() {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/sys/class/net", ec)) out.push_back(e.path().filename().string());
+    return out;
+}
+
+TEST_F(Engine, NetPublishedPortFromLoopbackAndGateway) {
+    // busybox httpd serves the container's /etc: /hostname is the container's short id.
+    auto p = brig_run({"-d", "--name", "web", "-p", "8080:80"}, {"httpd", "-f", "-p", "80", "-h", "/etc"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string id = p.out.substr(0, 64);
+    ASSERT_TRUE(eventually([&] { return http_get("127.0.0.1", 8080, "/hostname").find(id.substr(0, 12)) != std::string::npos; }))
+        << http_get("127.0.0.1", 8080, "/hostname");
+    auto j = inspect("web");
+    std::string gw = j["NetworkSettings"]["Gateway"].get<std::string>();
+    EXPECT_EQ(gw, "10.88.0.1") << j["NetworkSettings"].dump();
+    EXPECT_NE(http_get(gw, 8080, "/hostname").find(id.substr(0, 12)), std::string::npos);
+    EXPECT_EQ(j["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"], "8080") << j["NetworkSettings"].dump();
+    EXPECT_FALSE(j["NetworkSettings"]["Networks"]["bridge"]["IPAddress"].get<std::string>().empty());
+    EXPECT_EQ(brig({"port", "web"}).out, "80/tcp -> 0.0.0.0:8080\n");
+    EXPECT_EQ(brig({"port", "web", "80"}).out, "0.0.0.0:8080\n");
+    EXPECT_EQ(brig({"ps", "--format", "{{.Ports}} {{.Networks}}"}).out, "0.0.0.0:8080->80/tcp bridge\n");
+    // The container's /etc files: its hostname and its own address in /etc/hosts.
+    EXPECT_EQ(brig({"exec", "web", "cat", "/etc/hostname"}).out, id.substr(0, 12) + "\n");
+    EXPECT_NE(brig({"exec", "web", "cat", "/etc/hosts"}).out.find(j["NetworkSettings"]["IPAddress"].get<std::string>()),
+              std::string::npos);
+    // stop gives the address and port back, start attaches again.
+    ASSERT_EQ(brig({"stop", "-t", "1", "web"}).code, 0);
+    EXPECT_EQ(http_get("127.0.0.1", 8080, "/hostname"), "");
+    EXPECT_EQ(brig({"port", "web"}).out, "");
+    ASSERT_EQ(brig({"start", "web"}).code, 0);
+    EXPECT_TRUE(eventually([&] { return http_get("127.0.0.1", 8080, "/hostname").find("200 OK") != std::string::npos; }));
+}
+
+TEST_F(Engine, NetUserNetworkResolvesNamesAndAliases) {
+    ASSERT_EQ(brig({"network", "create", "appnet"}).code, 0);
+    auto p = brig_run({"-d", "--name", "alpha", "--network", "appnet", "--network-alias", "db"}, {"sleep", "60"});
+    ASSERT_EQ(p.code, 0) << p;
+    p = brig_run({"-d", "--name", "beta", "--network", "appnet", "--hostname", "bhost", "--add-host", "extra:10.1.2.3"},
+                 {"sleep", "60"});
+    ASSERT_EQ(p.code, 0) << p;
+    for (const std::string target : {"alpha", "db", "alpha.appnet"}) {
+        auto r = brig({"exec", "beta", "ping", "-c", "1", "-W", "3", target});
+        EXPECT_EQ(r.code, 0) << target << ": " << r;
+    }
+    auto r = brig({"exec", "alpha", "ping", "-c", "1", "-W", "3", "beta"});
+    EXPECT_EQ(r.code, 0) << r;
+    EXPECT_EQ(brig({"exec", "beta", "cat", "/etc/hostname"}).out, "bhost\n");
+    EXPECT_NE(brig({"exec", "beta", "cat", "/etc/hosts"}).out.find("10.1.2.3"), std::string::npos);
+    EXPECT_NE(brig({"exec", "beta", "cat", "/etc/resolv.conf"}).out.find("nameserver 10.89."), std::string::npos);
+    // A container on another network is out of reach until connected (by name) to it.
+    ASSERT_EQ(brig({"network", "create", "othernet"}).code, 0);
+    p = brig_run({"-d", "--name", "gamma", "--network", "othernet"}, {"sleep", "60"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string gamma_ip = inspect("gamma")["NetworkSettings"]["Networks"]["othernet"]["IPAddress"].get<std::string>();
+    ASSERT_FALSE(gamma_ip.empty());
+    EXPECT_NE(brig({"exec", "beta", "ping", "-c", "1", "-W", "1", gamma_ip}).code, 0);
+    r = brig({"network", "connect", "othernet", "beta"});
+    ASSERT_EQ(r.code, 0) << r;
+    EXPECT_TRUE(inspect("beta")["NetworkSettings"]["Networks"].contains("othernet"));
+    r = brig({"exec", "beta", "ping", "-c", "1", "-W", "3", gamma_ip});
+    EXPECT_EQ(r.code, 0) << r;
+    r = brig({"network", "disconnect", "othernet", "beta"});
+    EXPECT_EQ(r.code, 0) << r;
+    EXPECT_FALSE(inspect("beta")["NetworkSettings"]["Networks"].contains("othernet"));
+    EXPECT_EQ(brig({"rm", "-f", "gamma"}).code, 0);
+    EXPECT_EQ(brig({"network", "rm", "othernet"}).code, 0);
+    // The network is in use: rm refuses; after the containers are gone it goes.
+    auto rm = brig({"network", "rm", "appnet"});
+    EXPECT_NE(rm.code, 0);
+    EXPECT_NE(rm.err.find("active endpoints"), std::string::npos) << rm;
+    EXPECT_EQ(brig({"rm", "-f", "alpha", "beta"}).code, 0);
+    EXPECT_EQ(brig({"network", "rm", "appnet"}).code, 0);
+}
+
+TEST_F(Engine, NetNoneHasOnlyLoopbackAndContainerModeShares) {
+    auto p = brig_run({"--rm", "--network", "none"}, {"ls", "/sys/class/net"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "lo\n");
+    p = brig_run({"-d", "--name", "first"}, {"sleep", "60"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string ns_first = brig({"exec", "first", "readlink", "/proc/self/ns/net"}).out;
+    ASSERT_FALSE(ns_first.empty());
+    p = brig_run({"--rm", "--network", "container:first"}, {"readlink", "/proc/self/ns/net"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, ns_first);
+    p = brig_run({"--rm"}, {"readlink", "/proc/self/ns/net"});
+    EXPECT_NE(p.out, ns_first);
+    // Errors: an unknown container, ports without a bridge.
+    EXPECT_NE(brig_run({"--rm", "--network", "container:nosuch"}, {"true"}).code, 0);
+    EXPECT_NE(brig_run({"--rm", "--network", "none", "-p", "80"}, {"true"}).code, 0);
+    auto bad = brig_run({"--rm", "--network", "nosuchnet"}, {"true"});
+    EXPECT_EQ(bad.code, 125) << bad;
+    EXPECT_NE(bad.err.find("network nosuchnet not found"), std::string::npos) << bad;
+    EXPECT_EQ(brig({"ps", "-a", "-q"}).out, brig({"ps", "-q"}).out) << "a failed run left a container";
+}
+
+TEST_F(Engine, NetRmLeavesNothingBehind) {
+    auto links_before = host_links();
+    ASSERT_EQ(brig({"network", "create", "tmpnet"}).code, 0);
+    auto p = brig_run({"-d", "--name", "one", "-p", "8081:80"}, {"sleep", "60"});
+    ASSERT_EQ(p.code, 0) << p;
+    p = brig_run({"-d", "--name", "two", "--network", "tmpnet", "-p", "8082:80/udp"}, {"sleep", "60"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_NE(brig::network::nft::list().value_or("").find("8081"), std::string::npos);
+    EXPECT_FALSE(fs::is_empty(root_ + "/netns"));
+    EXPECT_EQ(brig({"rm", "-f", "one", "two"}).code, 0);
+    // brig killed (SIGKILL) at points of `run -d`: rm -f of what it left cleans up all the same.
+    int n = 0;
+    for (auto delay : {15ms, 40ms, 80ms, 150ms, 300ms}) {
+        std::vector<std::string> args = {BRIG_ET_BRIG, "--root", root_, "run", "-d", "--name", "k" + std::to_string(n),
+                                          "--cgroup-parent", cgroup_parent_, "-p", std::to_string(9100 + n) + ":80",
+                                          "--rootfs", rootfs_, "sleep", "60"};
+        ++n;
+        run(args, delay);
+    }
+    {
+        auto ids = brig({"ps", "-a", "-q", "--no-trunc"});
+        std::istringstream in(ids.out);
+        for (std::string cid; std::getline(in, cid);)
+            if (!cid.empty()) {
+                EXPECT_EQ(brig({"rm", "-f", cid}).code, 0);
+            }
+    }
+    std::error_code ec;
+    EXPECT_TRUE(fs::is_empty(root_ + "/netns", ec)) << "netns files left";
+    for (const auto& l : host_links()) EXPECT_FALSE(l.starts_with("vb")) << "veth left: " << l;
+    auto table = brig::network::nft::list().value_or("");
+    EXPECT_EQ(table.find("8081"), std::string::npos) << table;
+    EXPECT_EQ(table.find("8082"), std::string::npos) << table;
+    for (const auto& net : {"bridge", "tmpnet"}) {
+        auto j = json::parse(brig({"network", "inspect", net}).out);
+        EXPECT_TRUE(j[0]["Containers"].empty()) << j.dump();
+    }
+    EXPECT_EQ(slurp("/proc/self/mountinfo").find(root_ + "/netns/"), std::string::npos) << "netns still mounted";
+    EXPECT_EQ(brig({"network", "rm", "tmpnet"}).code, 0);
 }
 
 }  // namespace

@@ -24,5 +24,6 @@ void add_network_commands(CLI::App& app, Globals& globals);  // network_cmds.cpp
 void add_registry_commands(CLI::App& app, Globals& globals);  // registry_cmds.cpp: pull push login logout
 void add_container_commands(CLI::App& app, Globals& globals);  // container_cmds.cpp: run create start stop ps logs exec ...
 void add_image_commands(CLI::App& app, Globals& globals);  // image_cmds.cpp: images rmi load save import tag image ...
+void add_volume_commands(CLI::App& app, Globals& globals);  // volume_cmds.cpp: volume create ls inspect rm prune
 
 }  // namespace brig::cli

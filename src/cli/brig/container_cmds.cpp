@@ -16,6 +16,7 @@
 #include "engine/engine.hpp"
 #include "common/scope.hpp"
 #include "engine/spec.hpp"
+#include "network/network.hpp"
 #include "runtime/container.hpp"
 
 namespace brig::cli {
@@ -32,7 +33,7 @@ struct RunFlags {
     std::vector<std::string> env, env_files, labels;
     std::string workdir, user, name, entrypoint, hostname;
     bool entrypoint_set = false;
-    std::string memory, memory_swap, cpus, cpuset_cpus, restart = "no", log_driver = "json-file", network = "none";
+    std::string memory, memory_swap, cpus, cpuset_cpus, restart = "no", log_driver = "json-file", network = "bridge";
     int64_t cpu_shares = 0, pids_limit = 0;
     std::vector<std::string> devices, cap_add, cap_drop, security_opt, tmpfs, ulimits, log_opts;
     bool read_only = false, init = false, privileged = false;
@@ -41,6 +42,11 @@ struct RunFlags {
     std::string health_cmd, health_interval, health_timeout, health_start_period;
     int health_retries = 0;
     bool no_healthcheck = false;
+    std::vector<std::string> volumes, mounts, volumes_from, created_volumes;  // -v, --mount; volumes made by this run
+    // networking (engine/netwire.hpp)
+    std::string ip, ip6, mac;
+    std::vector<std::string> aliases, add_hosts, dns, dns_search, dns_options, publish;
+    bool publish_all = false;
 };
 
 void add_run_flags(CLI::App* c, RunFlags& f, bool is_run) {
@@ -83,7 +89,17 @@ void add_run_flags(CLI::App* c, RunFlags& f, bool is_run) {
     c->add_option("--restart", f.restart, "restart policy: no, on-failure[:N], always, unless-stopped");
     c->add_option("--log-driver", f.log_driver, "json-file or none");
     c->add_option("--log-opt", f.log_opts, "max-size=SIZE, max-file=N");
-    c->add_option("--network,--net", f.network, "none or host");
+    c->add_option("--network,--net", f.network, "bridge (default), a network's name, none, host or container:NAME|ID");
+    c->add_option("--ip", f.ip, "IPv4 address on the network");
+    c->add_option("--ip6", f.ip6, "IPv6 address on the network");
+    c->add_option("--mac-address", f.mac, "MAC address of the container's interface");
+    c->add_option("--network-alias,--net-alias", f.aliases, "another name of the container on a user-defined network");
+    c->add_option("--add-host", f.add_hosts, "an /etc/hosts entry (NAME:IP)");
+    c->add_option("--dns", f.dns, "a DNS server for /etc/resolv.conf");
+    c->add_option("--dns-search", f.dns_search, "a DNS search domain");
+    c->add_option("--dns-option", f.dns_options, "a resolv.conf option");
+    c->add_option("-p,--publish", f.publish, "publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTO]");
+    c->add_flag("-P,--publish-all", f.publish_all, "publish the image's exposed ports on random host ports");
     c->add_option("--cgroup-parent", f.cgroup_parent, "absolute parent cgroup (default /brig)");
     c->add_option("--stop-signal", f.stop_signal, "signal that stops the container");
     c->add_option("--stop-timeout", f.stop_timeout, "seconds before stop kills the container");
@@ -93,6 +109,12 @@ void add_run_flags(CLI::App* c, RunFlags& f, bool is_run) {
     c->add_option("--health-start-period", f.health_start_period, "start period during which failures do not count");
     c->add_option("--health-retries", f.health_retries, "failures in a row before unhealthy (3)");
     c->add_flag("--no-healthcheck", f.no_healthcheck, "disable the image's health check");
+    c->add_option("-v,--volume", f.volumes, "mount a volume (NAME:PATH[:ro], /HOST:PATH[:ro] or PATH)")
+        ->allow_extra_args(false);
+    c->add_option("--volumes-from", f.volumes_from, "mount the volumes of another container (CONTAINER[:ro|:rw])")
+        ->allow_extra_args(false);
+    c->add_option("--mount", f.mounts, "mount: type=volume|bind|tmpfs,source=,target=,readonly")
+        ->allow_extra_args(false);
     // IMAGE [COMMAND [ARG...]]: everything after the image belongs to the command.
     c->prefix_command();
     c->fallthrough(false);  // IMAGE/CONTAINER and the command stay here, not with the parent
@@ -183,8 +205,7 @@ Result<ContainerRecord> record_from_flags(const Globals& g, RunFlags& f, std::ve
     rec.init = f.init;
     rec.read_only = f.read_only;
     rec.privileged = f.privileged;
-    if (f.network != "none" && f.network != "host")
-        return fail("invalid --network {:?}: this brig supports none and host", f.network);
+    if (auto m = brig::network::parse_network_mode(f.network); !m) return fail("invalid --network {:?}: {}", f.network, m.error().message);
     rec.network_mode = f.network;
     rec.cgroup_parent = f.cgroup_parent.empty() ? "/brig" : f.cgroup_parent;
     if (rec.cgroup_parent[0] != '/') return fail("--cgroup-parent {:?} must be an absolute path", rec.cgroup_parent);
@@ -265,7 +286,24 @@ Result<ContainerRecord> record_from_flags(const Globals& g, RunFlags& f, std::ve
     }
     if (!ulimits.empty()) hc["Ulimits"] = ulimits;
     if (!f.userns.empty()) hc["UsernsMode"] = f.userns;
+    if (!f.ip.empty()) hc["IPv4Address"] = f.ip;
+    if (!f.ip6.empty()) hc["IPv6Address"] = f.ip6;
+    if (!f.mac.empty()) hc["MacAddress"] = f.mac;
+    if (!f.aliases.empty()) hc["NetworkAliases"] = f.aliases;
+    if (!f.add_hosts.empty()) hc["ExtraHosts"] = f.add_hosts;
+    if (!f.dns.empty()) hc["Dns"] = f.dns;
+    if (!f.dns_search.empty()) hc["DnsSearch"] = f.dns_search;
+    if (!f.dns_options.empty()) hc["DnsOptions"] = f.dns_options;
+    if (!f.publish.empty()) hc["PortSpecs"] = f.publish;
+    if (f.publish_all) {
+        hc["PublishAllPorts"] = true;
+        if (!img->exposed_ports.empty()) hc["ExposedPorts"] = img->exposed_ports;
+    }
     rec.host_config = hc;
+    ScopeGuard undo_volumes([&] { remove_volumes(g, f.created_volumes); });
+    if (auto r = setup_container_volumes(g, rec, f.volumes, f.mounts, f.volumes_from, img->volumes,
+                                         f.created_volumes); !r)
+        return std::unexpected(r.error());
 
     if (!f.health_cmd.empty() && !f.no_healthcheck) {
         Healthcheck h;
@@ -285,6 +323,7 @@ Result<ContainerRecord> record_from_flags(const Globals& g, RunFlags& f, std::ve
         rec.health = h;
     }
     undo.dismiss();
+    undo_volumes.dismiss();
     return rec;
 }
 
@@ -310,6 +349,7 @@ int do_run(Globals& g, RunFlags& f, const std::vector<std::string>& args, bool s
     if (!rec) return report_error(rec.error().what(), 125);
     if (auto r = create_container(*e, *rec); !r) {
         release_image_rootfs(g, *rec);
+        remove_volumes(g, f.created_volumes);
         return report_error(r.error().what(), 125);
     }
     if (!start) {
@@ -512,9 +552,9 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_flag("-f,--force", *force, "kill and remove a running container");
         c->add_flag("-v,--volumes", *volumes, "remove anonymous volumes too");
         c->add_option("containers", *refs, "containers")->required();
-        c->callback([&g, refs, force] {
-            g.exit_code = for_each_container(g, *refs, [force](Engine& e, const std::string& id) -> Result<void> {
-                return remove_container(e, id, *force);
+        c->callback([&g, refs, force, volumes] {
+            g.exit_code = for_each_container(g, *refs, [force, volumes](Engine& e, const std::string& id) -> Result<void> {
+                return remove_container(e, id, *force, *volumes);
             });
         });
     }

@@ -16,6 +16,7 @@
 #include "cli/brig/container_shared.hpp"
 #include "engine/cp.hpp"
 #include "engine/logs.hpp"
+#include "engine/netwire.hpp"
 #include "engine/present.hpp"
 #include "engine/stats.hpp"
 #include "image/inspect.hpp"
@@ -129,7 +130,11 @@ int do_ps(Globals& g, bool all, bool quiet, bool no_trunc, bool latest, int last
     }
     if (latest && shown.size() > 1) shown.resize(1);
     if (last > 0 && shown.size() > static_cast<size_t>(last)) shown.resize(static_cast<size_t>(last));
-    for (const auto& c : shown) rows.push_back(ps_row(c.rec, c.live, no_trunc));
+    for (const auto& c : shown) {
+        rows.push_back(ps_row(c.rec, c.live, no_trunc));
+        rows.back()["Networks"] = ps_networks(e->store.root(), c.rec);
+        rows.back()["Ports"] = ps_ports(e->store.root(), c.rec);
+    }
     if (quiet) {
         for (const auto& r : rows) fmt::print("{}\n", r["ID"].get<std::string>());
         return 0;
@@ -427,7 +432,20 @@ void add_container_info_commands(CLI::App& top, CLI::App& group, Globals& g) {
                     g.exit_code = report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
                     return;
                 }
-                // Port publishing comes with bridge networking; --network none|host publish nothing.
+                auto rec = e->store.load(*id);
+                if (!rec) {
+                    g.exit_code = report_error(rec.error().what(), 1);
+                    return;
+                }
+                std::string filter = args->size() > 1 ? (*args)[1] : "";
+                auto lines = port_lines(e->store.root(), *rec, filter);
+                if (lines.empty() && !filter.empty()) {
+                    g.exit_code = report_error(fmt::format("Error: No public port '{}' published for {}",
+                                                           filter.find('/') == std::string::npos ? filter + "/tcp" : filter,
+                                                           (*args)[0]), 1);
+                    return;
+                }
+                for (const auto& l : lines) fmt::print("{}\n", l);
                 g.exit_code = 0;
             });
         }

@@ -29,4 +29,14 @@ inline CLI::App* find_subcommand(CLI::App& app, const std::string& name) {
 
 void add_container_info_commands(CLI::App& top, CLI::App& group, Globals& globals);
 
+// volume_cmds.cpp: -v/--mount/--volumes-from flags and the image's VOLUMEs -> rec.host_config["VolumeMounts"];
+// creates volumes on first use (names appended to `created`) and copies image content into
+// empty ones. remove_volumes undoes that.
+Result<void> setup_container_volumes(const Globals& g, engine::ContainerRecord& rec,
+                                     const std::vector<std::string>& volume_flags,
+                                     const std::vector<std::string>& mount_flags,
+                                     const std::vector<std::string>& volumes_from,
+                                     const std::vector<std::string>& image_volumes, std::vector<std::string>& created);
+void remove_volumes(const Globals& g, const std::vector<std::string>& names);
+
 }  // namespace brig::cli

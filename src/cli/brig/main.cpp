@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     add_registry_commands(app, globals);
     add_container_commands(app, globals);
     add_image_commands(app, globals);
+    add_volume_commands(app, globals);
 
     try {
         app.parse(argc, argv);

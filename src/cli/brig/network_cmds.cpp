@@ -2,6 +2,8 @@
 #include <fmt/core.h>
 
 #include "cli/brig/commands.hpp"
+#include "engine/netwire.hpp"
+#include "engine/store.hpp"
 #include "network/network.hpp"
 
 namespace brig::cli {
@@ -25,6 +27,22 @@ std::vector<std::pair<std::string, std::string>> key_values(const std::vector<st
         out.emplace_back(s.substr(0, eq), eq == std::string::npos ? "" : s.substr(eq + 1));
     }
     return out;
+}
+
+// The name of an engine container whose --network is this network ("" = none).
+std::string engine_user_of_network(const std::string& root, const std::string& name_or_id) {
+    auto info = network::inspect_network(root, name_or_id);
+    if (!info) return "";
+    engine::Store store(root);
+    for (const auto& id : store.ids()) {
+        auto rec = store.load(id);
+        if (!rec) continue;
+        auto mode = network::parse_network_mode(rec->network_mode);
+        if (!mode || mode->kind != network::ModeKind::Bridge) continue;
+        if (mode->network == info->name || (!mode->network.empty() && info->id.starts_with(mode->network)))
+            return rec->name;
+    }
+    return "";
 }
 
 }  // namespace
@@ -121,6 +139,11 @@ void add_network_commands(CLI::App& app, Globals& g) {
     rm->add_option("network", f->names, "network names or ids")->required();
     rm->callback([f, &g] {
         for (auto& name : f->names) {
+            if (auto user = engine_user_of_network(g.root, name); !user.empty() && !f->force) {
+                g.exit_code = report_error(fmt::format(
+                    "error while removing network: network {} has active endpoints (container {} uses it)", name, user));
+                continue;
+            }
             auto r = network::remove_network(g.root, name, f->force);
             if (!r) g.exit_code = report_error(r.error().what());
             else fmt::print("{}\n", name);
@@ -149,7 +172,27 @@ void add_network_commands(CLI::App& app, Globals& g) {
         if (!f->ip.empty()) extra.ipv4 = f->ip;
         if (!f->ip6.empty()) extra.ipv6 = f->ip6;
         extra.aliases = f->aliases;
-        auto r = network::connect(g.root, f->net, f->container, extra);
+        engine::Store store(g.root);
+        auto id = store.resolve(f->container);
+        auto rec = id ? store.load(*id) : Result<engine::ContainerRecord>(std::unexpected(id.error()));
+        if (!rec) {  // not an engine container: the network library's own records
+            auto r = network::connect(g.root, f->net, f->container, extra);
+            if (!r) g.exit_code = report_error(r.error().what());
+            return;
+        }
+        std::string ns = engine::container_netns(g.root, *rec);
+        if (!engine::owns_netns(*rec) || !network::is_netns(ns)) {
+            g.exit_code = report_error(fmt::format(
+                "container {} cannot be connected to network {}: it is not running or has no network of its own",
+                f->container, f->net));
+            return;
+        }
+        extra.root = g.root;
+        extra.container_id = rec->id;
+        extra.container_name = rec->name;
+        extra.netns_path = ns;
+        extra.network = f->net;
+        auto r = network::attach(extra);
         if (!r) g.exit_code = report_error(r.error().what());
     });
 
@@ -158,7 +201,9 @@ void add_network_commands(CLI::App& app, Globals& g) {
     disconnect->add_option("network", f->net)->required();
     disconnect->add_option("container", f->container)->required();
     disconnect->callback([f, &g] {
-        auto r = network::disconnect(g.root, f->net, f->container);
+        engine::Store store(g.root);
+        auto id = store.resolve(f->container);
+        auto r = network::disconnect(g.root, f->net, id ? *id : f->container);
         if (!r) g.exit_code = report_error(r.error().what());
     });
 }

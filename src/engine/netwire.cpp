@@ -1,0 +1,253 @@
+#include "engine/netwire.hpp"
+
+#include <optional>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "common/scope.hpp"
+#include "linux/fs.hpp"
+#include "network/network.hpp"
+
+namespace brig::engine {
+
+using nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+std::vector<std::string> strings(const json& hc, const char* key) {
+    std::vector<std::string> out;
+    if (auto it = hc.find(key); it != hc.end() && it->is_array())
+        for (const auto& v : *it) out.push_back(v.get<std::string>());
+    return out;
+}
+
+std::optional<std::string> opt_string(const json& hc, const char* key) {
+    if (auto it = hc.find(key); it != hc.end() && it->is_string() && !it->get<std::string>().empty())
+        return it->get<std::string>();
+    return std::nullopt;
+}
+
+std::string container_dir(const std::string& root, const std::string& id) { return root + "/containers/" + id; }
+
+Result<std::vector<network::PortMapping>> wanted_ports(const ContainerRecord& rec) {
+    const json& hc = rec.host_config;
+    auto specs = strings(hc, "PortSpecs");
+    auto ports = network::parse_port_specs(specs);
+    if (!ports) return std::unexpected(ports.error());
+    if (hc.value("PublishAllPorts", false)) {
+        auto exposed = network::exposed_ports(strings(hc, "ExposedPorts"));
+        if (!exposed) return std::unexpected(exposed.error());
+        for (auto& p : *exposed) {
+            bool dup = false;
+            for (const auto& q : *ports) dup = dup || (q.container_port == p.container_port && q.protocol == p.protocol);
+            if (!dup) ports->push_back(p);
+        }
+    }
+    return ports;
+}
+
+Result<network::NameConfig> name_config(const ContainerRecord& rec) {
+    const json& hc = rec.host_config;
+    network::NameConfig nc;
+    nc.hostname = rec.hostname;
+    for (const auto& h : strings(hc, "ExtraHosts")) {
+        auto kv = network::parse_add_host(h);
+        if (!kv) return std::unexpected(kv.error());
+        nc.extra_hosts.push_back(*kv);
+    }
+    nc.dns = strings(hc, "Dns");
+    nc.dns_search = strings(hc, "DnsSearch");
+    nc.dns_options = strings(hc, "DnsOptions");
+    nc.host_network = rec.network_mode == "host";
+    return nc;
+}
+
+std::vector<network::Attachment> current(const std::string& root, const ContainerRecord& rec) {
+    if (!owns_netns(rec)) return {};
+    auto a = network::attachments(root, rec.id);
+    return a ? *a : std::vector<network::Attachment>{};
+}
+
+}  // namespace
+
+bool owns_netns(const ContainerRecord& rec) {
+    return rec.network_mode != "host" && !rec.network_mode.starts_with("container:") &&
+           !rec.network_mode.starts_with("ns:");
+}
+
+std::string container_netns(const std::string& root, const ContainerRecord& rec) {
+    if (rec.network_mode == "host") return "";
+    if (rec.network_mode.starts_with("ns:")) return rec.network_mode.substr(3);
+    if (rec.network_mode.starts_with("container:")) return network::netns_path(root, rec.network_mode.substr(10));
+    return network::netns_path(root, rec.id);
+}
+
+std::string etc_files_dir(const std::string& root, const ContainerRecord& rec) {
+    if (rec.network_mode.starts_with("container:")) return container_dir(root, rec.network_mode.substr(10));
+    return container_dir(root, rec.id);
+}
+
+Result<void> check_network_config(const std::string& root, const ContainerRecord& rec) {
+    auto mode = network::parse_network_mode(rec.network_mode);
+    if (!mode) return std::unexpected(mode.error());
+    auto ports = wanted_ports(rec);
+    if (!ports) return std::unexpected(ports.error());
+    auto nc = name_config(rec);
+    if (!nc) return std::unexpected(nc.error());
+    bool bridge = mode->kind == network::ModeKind::Bridge;
+    if (bridge && mode->network != "bridge") {
+        if (auto n = network::inspect_network(root, mode->network); !n)
+            return fail("network {} not found", mode->network);
+    }
+    if (!bridge) {
+        if (!ports->empty() && !strings(rec.host_config, "PortSpecs").empty())
+            return fail("published ports (-p) need a bridge network, not --network {}", rec.network_mode);
+        for (const char* k : {"IPv4Address", "IPv6Address", "MacAddress"})
+            if (opt_string(rec.host_config, k))
+                return fail("--ip, --ip6 and --mac-address need a bridge network, not --network {}", rec.network_mode);
+        if (!strings(rec.host_config, "NetworkAliases").empty())
+            return fail("--network-alias needs a user-defined network, not --network {}", rec.network_mode);
+    }
+    return {};
+}
+
+Result<void> write_etc_files(const std::string& root, const ContainerRecord& rec, const std::string& dir) {
+    auto nc = name_config(rec);
+    if (!nc) return std::unexpected(nc.error());
+    auto atts = current(root, rec);
+    auto files = network::make_etc_files(*nc, atts);
+    if (auto r = linuxfs::write_file_atomic(dir + "/hosts", files.hosts, 0644, false); !r) return r;
+    if (auto r = linuxfs::write_file_atomic(dir + "/hostname", files.hostname, 0644, false); !r) return r;
+    return linuxfs::write_file_atomic(dir + "/resolv.conf", files.resolv_conf, 0644, false);
+}
+
+Result<void> setup_network(const std::string& root, const ContainerRecord& rec) {
+    auto mode = network::parse_network_mode(rec.network_mode);
+    if (!mode) return std::unexpected(mode.error());
+    if (rec.network_mode.starts_with("ns:")) return {};
+    if (mode->kind == network::ModeKind::Host) return write_etc_files(root, rec, container_dir(root, rec.id));
+    if (mode->kind == network::ModeKind::Container) {
+        std::string ns = container_netns(root, rec);
+        if (!network::is_netns(ns))
+            return fail("cannot join the network of container {}: it is not running", mode->container.substr(0, 12));
+        return {};
+    }
+    std::string ns = network::netns_path(root, rec.id);
+    ScopeGuard undo([&] { release_network(root, rec); });
+    if (!network::is_netns(ns))
+        if (auto r = network::create_netns(ns); !r) return fail("network namespace of {}: {}", rec.name, r.error().message);
+    if (mode->kind == network::ModeKind::Bridge) {
+        auto atts = network::attachments(root, rec.id);
+        if (!atts || atts->empty()) {
+            const json& hc = rec.host_config;
+            network::AttachRequest rq;
+            rq.root = root;
+            rq.container_id = rec.id;
+            rq.container_name = rec.name;
+            rq.netns_path = ns;
+            rq.network = mode->network;
+            rq.ipv4 = opt_string(hc, "IPv4Address");
+            rq.ipv6 = opt_string(hc, "IPv6Address");
+            rq.mac = opt_string(hc, "MacAddress");
+            rq.aliases = strings(hc, "NetworkAliases");
+            auto ports = wanted_ports(rec);
+            if (!ports) return std::unexpected(ports.error());
+            rq.ports = *ports;
+            auto att = network::attach(rq);
+            if (!att) return fail("container {}: network {}: {}", rec.name, mode->network, att.error().message);
+        }
+    }
+    if (auto r = write_etc_files(root, rec, container_dir(root, rec.id)); !r) return r;
+    undo.dismiss();
+    return {};
+}
+
+void release_network(const std::string& root, const ContainerRecord& rec) {
+    if (!owns_netns(rec)) return;
+    (void)network::detach_all(root, rec.id);
+    (void)network::remove_netns(network::netns_path(root, rec.id));
+}
+
+ojson network_settings(const std::string& root, const ContainerRecord& rec) {
+    auto atts = current(root, rec);
+    std::string ns = container_netns(root, rec);
+    ojson ports = ojson::object();
+    ojson nets = ojson::object();
+    ojson out = {{"Bridge", ""}, {"SandboxID", ""}, {"SandboxKey", ns}, {"Ports", ojson::object()},
+                 {"Gateway", ""}, {"IPAddress", ""}, {"IPPrefixLen", 0}, {"IPv6Gateway", ""},
+                 {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""}};
+    for (const auto& a : atts) {
+        for (const auto& p : a.ports) {
+            std::string key = fmt::format("{}/{}", p.container_port, p.protocol);
+            ports[key].push_back({{"HostIp", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
+                                  {"HostPort", std::to_string(p.host_port)}});
+        }
+        nets[a.network] = {{"IPAMConfig", nullptr},
+                           {"Links", nullptr},
+                           {"Aliases", a.aliases},
+                           {"NetworkID", a.network_id},
+                           {"EndpointID", a.host_interface},
+                           {"Gateway", a.gateway4},
+                           {"IPAddress", a.ipv4},
+                           {"IPPrefixLen", a.ipv4_prefix},
+                           {"IPv6Gateway", a.gateway6},
+                           {"GlobalIPv6Address", a.ipv6},
+                           {"GlobalIPv6PrefixLen", a.ipv6_prefix},
+                           {"MacAddress", a.mac},
+                           {"DNSNames", nullptr}};
+        if (a.network == "bridge" || out["IPAddress"] == "") {
+            out["Bridge"] = a.bridge;
+            out["Gateway"] = a.gateway4;
+            out["IPAddress"] = a.ipv4;
+            out["IPPrefixLen"] = a.ipv4_prefix;
+            out["IPv6Gateway"] = a.gateway6;
+            out["GlobalIPv6Address"] = a.ipv6;
+            out["GlobalIPv6PrefixLen"] = a.ipv6_prefix;
+            out["MacAddress"] = a.mac;
+        }
+    }
+    if (atts.empty()) {
+        auto mode = network::parse_network_mode(rec.network_mode);
+        std::string name = mode && mode->kind == network::ModeKind::Bridge ? mode->network : rec.network_mode;
+        if (!name.starts_with("container:")) nets[name] = ojson::object();
+    }
+    out["Ports"] = ports;
+    out["Networks"] = nets;
+    return out;
+}
+
+std::string ps_ports(const std::string& root, const ContainerRecord& rec) {
+    std::string out;
+    for (const auto& a : current(root, rec))
+        for (const auto& p : a.ports) out += (out.empty() ? "" : ", ") + network::format_port(p);
+    return out;
+}
+
+std::string ps_networks(const std::string& root, const ContainerRecord& rec) {
+    std::string out;
+    for (const auto& a : current(root, rec)) out += (out.empty() ? "" : ",") + a.network;
+    if (!out.empty()) return out;
+    auto mode = network::parse_network_mode(rec.network_mode);
+    if (mode && mode->kind == network::ModeKind::Bridge) return mode->network;
+    return rec.network_mode;
+}
+
+std::vector<std::string> port_lines(const std::string& root, const ContainerRecord& rec, const std::string& filter) {
+    std::vector<std::string> out;
+    std::string want = filter;
+    if (!want.empty() && want.find('/') == std::string::npos) want += "/tcp";
+    for (const auto& a : current(root, rec))
+        for (const auto& p : a.ports) {
+            std::string key = fmt::format("{}/{}", p.container_port, p.protocol);
+            std::string host = p.host_ip.empty() ? "0.0.0.0" : p.host_ip;
+            if (host.find(':') != std::string::npos) host = "[" + host + "]";
+            std::string addr = fmt::format("{}:{}", host, p.host_port);
+            if (want.empty()) out.push_back(key + " -> " + addr);
+            else if (key == want) out.push_back(addr);
+        }
+    return out;
+}
+
+}  // namespace brig::engine
