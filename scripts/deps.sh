@@ -35,6 +35,7 @@ PACKAGES=(
     libdeflate-dev      # brig_image: inflate benchmark (whole-buffer only, so not used for layers)
     libnftables-dev     # brig_network: NAT and published ports in brig's own nftables table
     passt               # brig_network: rootless container networking (pasta)
+    uidmap              # rootless brig: newuidmap/newgidmap map a user's /etc/subuid range
     libcurl4-openssl-dev # brig's registry v2 client (pull/push/login)
     docker-registry     # tests: a real local registry v2 on 127.0.0.1 for push/pull
     apache2-utils       # tests: htpasswd (bcrypt) for the registry's basic auth

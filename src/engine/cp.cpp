@@ -48,6 +48,24 @@ Result<void> copy_data(int in, int out, const std::string& what) {
     return {};
 }
 
+Result<void> copy_entry(int sdir, const std::string& name, int ddir, const std::string& dname, const std::string& shown);
+
+// Copies every entry of the open directory `src` into the open directory `dst` (copy_entry
+// each); `shown` names src in messages.
+Result<void> copy_children(int src, int dst, const std::string& shown) {
+    DIR* d = ::fdopendir(::dup(src));
+    if (d == nullptr) return sys_fail("read {}", shown);
+    std::vector<std::string> names;
+    while (auto* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+    }
+    ::closedir(d);
+    for (const auto& n : names)
+        if (auto r = copy_entry(src, n, dst, n, fmt::format("{}/{}", shown, n)); !r) return r;
+    return {};
+}
+
 // Copies the entry `name` of directory sdir to `dname` in ddir, recursively, never following
 // symlinks on either side (an existing destination symlink is replaced, not followed).
 Result<void> copy_entry(int sdir, const std::string& name, int ddir, const std::string& dname, const std::string& shown) {
@@ -60,16 +78,7 @@ Result<void> copy_entry(int sdir, const std::string& name, int ddir, const std::
         if (!dst) return sys_fail("open directory {} (a symlink in the way?)", dname);
         UniqueFd src(::openat(sdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!src) return sys_fail("open {}", shown);
-        DIR* d = ::fdopendir(::dup(src.get()));
-        if (d == nullptr) return sys_fail("read {}", shown);
-        std::vector<std::string> names;
-        while (auto* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (n != "." && n != "..") names.push_back(n);
-        }
-        ::closedir(d);
-        for (const auto& n : names)
-            if (auto r = copy_entry(src.get(), n, dst.get(), n, fmt::format("{}/{}", shown, n)); !r) return r;
+        if (auto r = copy_children(src.get(), dst.get(), shown); !r) return r;
         ::fchmod(dst.get(), st.st_mode & 07777);
         return {};
     }
@@ -144,16 +153,8 @@ Result<void> copy_from_container(const std::string& rootfs, const std::string& s
         UniqueFd src_dir(::openat(sdir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!src_dir) return sys_fail("open {}", src);
         UniqueFd ddir(::open(host_dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        DIR* d = ::fdopendir(::dup(src_dir.get()));
-        std::vector<std::string> names;
-        while (auto* e = ::readdir(d)) {
-            std::string n = e->d_name;
-            if (n != "." && n != "..") names.push_back(n);
-        }
-        ::closedir(d);
-        for (const auto& n : names)
-            if (auto r = copy_entry(src_dir.get(), n, ddir.get(), n, fmt::format("{}/{}", src, n)); !r) return r;
-        return {};
+        if (!ddir) return sys_fail("open {}", host_dest);
+        return copy_children(src_dir.get(), ddir.get(), src);
     }
     UniqueFd ddir(::open(dest_parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!ddir) return sys_fail("destination directory {}", dest_parent);
@@ -180,16 +181,9 @@ Result<void> copy_to_container(const std::string& host_src, const std::string& r
         dname = sname;
         if (contents && S_ISDIR(st.st_mode)) {
             UniqueFd src_dir(::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-            DIR* d = ::fdopendir(::dup(src_dir.get()));
-            std::vector<std::string> names;
-            while (auto* e = ::readdir(d)) {
-                std::string n = e->d_name;
-                if (n != "." && n != "..") names.push_back(n);
-            }
-            ::closedir(d);
-            for (const auto& n : names)
-                if (auto r = copy_entry(src_dir.get(), n, ddir.get(), n, fmt::format("{}/{}", src, n)); !r) return r;
-            return {};
+            if (!src_dir) return sys_fail("open {}", src);
+            if (!ddir) return sys_fail("open the destination {}", dest);
+            return copy_children(src_dir.get(), ddir.get(), src);
         }
     } else {
         auto parent = linuxfs::open_in_root(root->get(), parent_of(dest), O_PATH | O_DIRECTORY | O_CLOEXEC);

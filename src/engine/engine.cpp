@@ -19,6 +19,8 @@
 #include "engine/image_source.hpp"
 #include "engine/monitor_proto.hpp"
 #include "engine/netwire.hpp"
+#include "engine/rootless.hpp"
+#include "engine/userns.hpp"
 #include "engine/spec.hpp"
 #include "linux/fs.hpp"
 #include "runtime/container.hpp"
@@ -114,6 +116,35 @@ bool wait_process_exit(pid_t pid, uint64_t start, std::chrono::milliseconds time
     }
 }
 
+// Unmounts the file systems of rec's volumes that have one (volume create --opt type=...) once
+// no other running container uses them; under each volume's exclusive lock, which a start
+// holds shared until its container runs. Called when rec stopped or goes away.
+void release_volumes(const Engine& e, const ContainerRecord& rec) {
+    storage::VolumeStore vs(e.store.root());
+    auto names_of = [](const ContainerRecord& r) {
+        std::set<std::string> out;
+        for (const auto& m : r.host_config.value("VolumeMounts", nlohmann::json::array()))
+            if (m.value("Type", "") == "volume") out.insert(m.value("Name", ""));
+        return out;
+    };
+    for (const auto& name : names_of(rec)) {
+        auto v = vs.get(name);
+        if (!v || !v->options.contains("type")) continue;
+        auto lock = vs.lock(name, true);
+        if (!lock) continue;
+        bool used = false;
+        for (const auto& id : e.store.ids()) {
+            if (id == rec.id) continue;
+            auto other = e.store.load(id);
+            if (other && names_of(*other).contains(name) && e.store.live_state(*other).running()) {
+                used = true;
+                break;
+            }
+        }
+        if (!used) (void)vs.deactivate(*v);
+    }
+}
+
 Result<void> touch(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
     if (!fd) return sys_fail("create {}", path);
@@ -148,6 +179,8 @@ Result<Engine> Engine::open(const std::string& root, const std::string& runtime)
     if (::access(e.runtime.c_str(), X_OK) != 0) return fail("OCI runtime {:?} not found or not executable", e.runtime);
     if (::access(e.monitor_exe.c_str(), X_OK) != 0) return fail("{} not found: brig is not installed completely", e.monitor_exe);
     if (auto r = e.store.ensure(); !r) return std::unexpected(r.error());
+    // Any command finishes the deletions of an rm that was killed (store.hpp).
+    e.store.sweep_trash();
     return e;
 }
 
@@ -190,6 +223,14 @@ Result<void> create_container(Engine& e, ContainerRecord& rec) {
         else rec.network_mode = "container:" + *other_id;
     }
     if (auto r = check_network_config(e.store.root(), rec); !r) return r;
+    if (auto r = rootless::check_record(rec); !r) return r;
+    // --userns/--uidmap (userns.hpp): the mappings, an auto range held under its lock until recorded.
+    std::vector<ContainerRecord> others;
+    if (rec.host_config.value("UsernsMode", std::string{}).starts_with("auto"))
+        for (const auto& other : e.store.ids())
+            if (auto o = e.store.load(other)) others.push_back(std::move(*o));
+    auto userns_lock = usermap::assign(e.store.root(), others, rec);
+    if (!userns_lock) return std::unexpected(userns_lock.error());
     return e.store.create(rec, [&](const std::string& dir) -> Result<void> {
         if (rec.hostname.empty()) rec.hostname = rec.id.substr(0, 12);
         // The record was written before the id-dependent defaults: write it again.
@@ -204,6 +245,10 @@ Result<void> create_container(Engine& e, ContainerRecord& rec) {
         in.resolv_conf = etc_dir + "/resolv.conf";
         in.netns = container_netns(e.store.root(), rec);
         in.init_binary = e.init_exe;
+        if (!usermap::uid_maps(rec).empty()) {
+            in.root_path = usermap::mapped_root(final_dir);
+            in.userns_path = usermap::userns_file(final_dir);
+        }
         auto spec = build_spec(rec, in);
         if (!spec) return std::unexpected(spec.error());
         if (::mkdir((dir + "/bundle").c_str(), 0700) < 0) return sys_fail("create {}/bundle", dir);
@@ -229,13 +274,22 @@ Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) 
     }
 
     if (auto r = ensure_image_rootfs(e.store.root(), *rec); !r) return std::unexpected(r.error());
+    if (auto r = usermap::prepare(e.store.root(), dir, owns_netns(*rec) ? container_netns(e.store.root(), *rec) : "", *rec); !r)
+        return std::unexpected(r.error());
+    // Volumes backed by a file system of their own (volume create --opt type=...): mounted now
+    // (they are unmounted when their last user stops). Their shared locks are held until the
+    // container runs, so a concurrent release (release_volumes) sees it running.
+    std::vector<UniqueFd> volume_locks;
     {
-        // Volumes backed by a file system of their own (volume create --opt type=...) after a reboot.
         storage::VolumeStore vs(e.store.root());
         for (const auto& m : rec->host_config.value("VolumeMounts", nlohmann::json::array())) {
             if (m.value("Type", "") != "volume") continue;
-            auto v = vs.get(m.value("Name", ""));
-            if (!v) return fail("container {}: volume {}: {}", rec->name, m.value("Name", ""), v.error().message);
+            std::string name = m.value("Name", "");
+            auto l = vs.lock(name, false);
+            if (!l) return fail("container {}: volume {}: {}", rec->name, name, l.error().message);
+            volume_locks.push_back(std::move(*l));
+            auto v = vs.get(name);
+            if (!v) return fail("container {}: volume {}: {}", rec->name, name, v.error().message);
             if (auto r = vs.activate(*v); !r) return std::unexpected(r.error());
         }
     }
@@ -251,6 +305,10 @@ Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) 
                              "--log-max-file", std::to_string(rec->log.max_file), "--restart", rec->restart.name,
                              "--restart-max", std::to_string(rec->restart.max_retries)});
     if (rec->auto_remove) argv.insert(argv.end(), {"--rm", e.brig_exe, e.store.root()});
+    // An attached start (run --rm in the foreground, start -a) removes the container itself.
+    if (rec->auto_remove && attach) argv.push_back("--rm-by-client");
+    // The monitor reads the cgroup's OOM kill counter when the container exits (State.OOMKilled).
+    for (const auto& d : container_cgroup_dirs(*rec)) argv.insert(argv.end(), {"--cgroup-dir", d});
     if (rec->health && !rec->health->test.empty() && rec->health->test[0] != "NONE") {
         std::vector<std::string> cmd;
         if (rec->health->test[0] == "CMD-SHELL") cmd = {"/bin/sh", "-c"};
@@ -348,7 +406,10 @@ Result<void> stop_container(Engine& e, const std::string& id, std::optional<int>
     if (!lock) return std::unexpected(lock.error());
     auto rec = e.store.load(id);
     if (!rec) return std::unexpected(rec.error());
-    if (!e.store.live_state(*rec).running()) release_network(e.store.root(), *rec);
+    if (!e.store.live_state(*rec).running()) {
+        release_network(e.store.root(), *rec);
+        release_volumes(e, *rec);
+    }
     return {};
 }
 
@@ -418,20 +479,27 @@ Result<void> remove_container(Engine& e, const std::string& id, bool force, bool
             return fail("cannot remove container {}: {}", rec->name, r.error().message);
     }
     release_network(e.store.root(), *rec);
+    release_volumes(e, *rec);
+    usermap::release(dir);
     release_image_rootfs(e.store.root(), *rec);
     auto removed = e.store.remove(*rec);
     if (removed && (volumes || rec->auto_remove)) {
         // rm -v and --rm: the container's anonymous volumes go with it (unless another
-        // container still mounts them, through --volumes-from); named ones stay.
-        std::set<std::string> used;
-        for (const auto& other : e.store.ids())
-            if (auto o = e.store.load(other))
-                for (const auto& m : o->host_config.value("VolumeMounts", nlohmann::json::array()))
-                    used.insert(m.value("Name", ""));
+        // container still mounts them, through --volumes-from); named ones stay. The users are
+        // read under the volume's exclusive lock, so a container being created with it is seen.
         storage::VolumeStore vs(e.store.root());
-        for (const auto& m : rec->host_config.value("VolumeMounts", nlohmann::json::array()))
-            if (m.value("Type", "") == "volume" && m.value("Anonymous", false) && !used.contains(m.value("Name", "")))
-                (void)vs.remove(m.value("Name", ""));
+        for (const auto& m : rec->host_config.value("VolumeMounts", nlohmann::json::array())) {
+            std::string name = m.value("Name", "");
+            if (m.value("Type", "") != "volume" || !m.value("Anonymous", false)) continue;
+            auto vlock = vs.lock(name, true);
+            if (!vlock) continue;
+            bool used = false;
+            for (const auto& other : e.store.ids())
+                if (auto o = e.store.load(other))
+                    for (const auto& om : o->host_config.value("VolumeMounts", nlohmann::json::array()))
+                        used = used || om.value("Name", "") == name;
+            if (!used) (void)vs.remove(name);
+        }
     }
     return removed;
 }

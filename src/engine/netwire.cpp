@@ -1,11 +1,18 @@
 #include "engine/netwire.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <optional>
 #include <vector>
 
 #include <fmt/core.h>
 
+#include "common/fd.hpp"
 #include "common/scope.hpp"
+#include "engine/rootless.hpp"
 #include "linux/fs.hpp"
 #include "network/network.hpp"
 
@@ -123,6 +130,32 @@ Result<void> write_etc_files(const std::string& root, const ContainerRecord& rec
     return linuxfs::write_file_atomic(dir + "/resolv.conf", files.resolv_conf, 0644, false);
 }
 
+Result<void> refresh_hosts(const std::string& root, const ContainerRecord& rec) {
+    auto nc = name_config(rec);
+    if (!nc) return std::unexpected(nc.error());
+    auto contents = [&] { return network::make_etc_files(*nc, current(root, rec)).hosts; };
+    std::string path = etc_files_dir(root, rec) + "/hosts";
+    std::string ns = container_netns(root, rec);
+    if (ns.empty() || !network::is_netns(ns)) return linuxfs::write_file_atomic(path, contents(), 0644, false);
+    // Bind-mounted into the running container: a rename would leave the container with the old
+    // inode, so the file itself changes. The flock serializes concurrent connects/disconnects.
+    std::string what = fmt::format("update {}", path);
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return sys_fail("{}", what);
+    struct stat st{};
+    if (::fstat(fd.get(), &st) < 0) return sys_fail("{}", what);
+    if (!S_ISREG(st.st_mode)) return fail("{}: not a regular file", what);
+    while (::flock(fd.get(), LOCK_EX) < 0)
+        if (errno != EINTR) return sys_fail("{}: lock", what);
+    // Read the records only now, so the last writer has seen every finished attach/detach.
+    std::string hosts = contents();
+    ssize_t n = ::pwrite(fd.get(), hosts.data(), hosts.size(), 0);
+    if (n < 0) return sys_fail("{}", what);
+    if (static_cast<std::size_t>(n) != hosts.size()) return fail("{}: short write", what);
+    if (::ftruncate(fd.get(), static_cast<off_t>(hosts.size())) < 0) return sys_fail("{}: truncate", what);
+    return {};
+}
+
 Result<void> setup_network(const std::string& root, const ContainerRecord& rec) {
     auto mode = network::parse_network_mode(rec.network_mode);
     if (!mode) return std::unexpected(mode.error());
@@ -138,7 +171,13 @@ Result<void> setup_network(const std::string& root, const ContainerRecord& rec) 
     ScopeGuard undo([&] { release_network(root, rec); });
     if (!network::is_netns(ns))
         if (auto r = network::create_netns(ns); !r) return fail("network namespace of {}: {}", rec.name, r.error().message);
-    if (mode->kind == network::ModeKind::Bridge) {
+    if (rootless::active() && mode->kind == network::ModeKind::Bridge) {
+        // Rootless: no bridge; pasta gives the netns the host's addresses and forwards -p ports.
+        auto ports = wanted_ports(rec);
+        if (!ports) return std::unexpected(ports.error());
+        if (auto pasta = network::attach_rootless(ns, "", *ports); !pasta)
+            return fail("container {}: {}", rec.name, pasta.error().message);
+    } else if (mode->kind == network::ModeKind::Bridge) {
         auto atts = network::attachments(root, rec.id);
         if (!atts || atts->empty()) {
             const json& hc = rec.host_config;

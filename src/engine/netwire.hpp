@@ -28,6 +28,11 @@ std::string etc_files_dir(const std::string& root, const ContainerRecord& rec);
 Result<void> check_network_config(const std::string& root, const ContainerRecord& rec);
 // Writes hosts, hostname, resolv.conf into `dir` from the container's current attachments.
 Result<void> write_etc_files(const std::string& root, const ContainerRecord& rec, const std::string& dir);
+// After `brig network connect/disconnect`: rewrite the container's /etc/hosts from its current
+// attachments (an entry per address, with the network's aliases). While the container's network
+// namespace exists the file is bind-mounted into it, so it is rewritten in place (under a lock,
+// one write then a truncate) rather than replaced; otherwise it is replaced atomically.
+Result<void> refresh_hosts(const std::string& root, const ContainerRecord& rec);
 // Before the monitor starts: the netns file, the attachment (if not attached yet), the /etc files.
 Result<void> setup_network(const std::string& root, const ContainerRecord& rec);
 // Detach from every network and remove the netns file. Idempotent; works on half-made state.

@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "engine/profiles.hpp"
+#include "engine/rootless.hpp"
+#include "engine/userns.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::engine {
@@ -325,13 +327,17 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
         rlimits.push_back({{"type", "RLIMIT_NOFILE"}, {"hard", n}, {"soft", n}});
     }
     process["rlimits"] = std::move(rlimits);
-    process["oomScoreAdj"] = hc.value("OomScoreAdj", 0);
+    // In a user namespace of its own the init cannot write its oom_score_adj: only when asked.
+    if (hc.contains("OomScoreAdj") || usermap::uid_maps(rec).empty()) process["oomScoreAdj"] = hc.value("OomScoreAdj", 0);
 
     // ---- mounts ----
     ojson mounts = ojson::array({
         mount("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
         mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
-        mount("/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
+        // Rootless with only the user mapped: group 5 (tty) does not exist in its namespace.
+        rootless::active() && rootless::uid_map_text().find('\n') + 1 >= rootless::uid_map_text().size()
+            ? mount("/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"})
+            : mount("/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
         mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", rec.privileged ? "rw" : "ro"}),
         mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", rec.privileged ? "rw" : "ro"}),
         mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
@@ -434,6 +440,25 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
         {"namespaces", namespaces},
     };
     if (!linux_devices.empty()) linux["devices"] = linux_devices;
+    if (auto uids = usermap::uid_maps(rec); !uids.empty()) {
+        // --userns/--uidmap: a user namespace of its own. sysfs cannot be mounted from it (the
+        // network namespace belongs to the host's user namespace): /sys is bound instead, as runc does.
+        auto maps = [](const std::vector<usermap::Map>& ms) {
+            ojson a = ojson::array();
+            for (const auto& m : ms) a.push_back({{"containerID", m.container}, {"hostID", m.host}, {"size", m.size}});
+            return a;
+        };
+        if (!in.userns_path.empty()) {
+            linux["namespaces"].push_back({{"type", "user"}, {"path", in.userns_path}});
+        } else {
+            linux["namespaces"].push_back({{"type", "user"}});
+            linux["uidMappings"] = maps(uids);
+            linux["gidMappings"] = maps(usermap::gid_maps(rec));
+        }
+        for (auto& m : mounts)
+            if (m["destination"] == "/sys" && m["type"] == "sysfs")
+                m = mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"});
+    }
     if (!rec.privileged) {
         linux["maskedPaths"] = {"/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys",
                                 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
@@ -463,7 +488,7 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
     ojson spec = {
         {"ociVersion", "1.0.2"},
         {"process", std::move(process)},
-        {"root", {{"path", rec.rootfs}, {"readonly", rec.read_only}}},
+        {"root", {{"path", in.root_path.empty() ? rec.rootfs : in.root_path}, {"readonly", rec.read_only}}},
         {"hostname", rec.hostname},
         {"mounts", std::move(mounts)},
         {"annotations", {{"io.brig.container.name", rec.name}, {"io.brig.image", rec.image}}},

@@ -20,6 +20,8 @@ struct SpecInputs {
     std::string init_binary;                   // --init: the reaper bound at /dev/init
     std::string machine;                       // uname machine ("x86_64"); "" = this one
     std::string netns;                         // network namespace file to join ("" = a new one)
+    std::string root_path;                     // root.path when not rec.rootfs (--userns: the id-mapped bind)
+    std::string userns_path;                   // --userns: the user namespace file to join ("" = new, mapped)
 };
 
 Result<nlohmann::ordered_json> build_spec(const ContainerRecord& rec, const SpecInputs& in);

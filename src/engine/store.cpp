@@ -240,7 +240,13 @@ void Store::sweep_trash() const {
     std::vector<std::string> trash;
     while (auto* e = ::readdir(d)) {
         std::string n = e->d_name;
-        if (n.starts_with(".trash-")) trash.push_back(n);
+        if (n.starts_with(".trash-")) {
+            // An rm still at work holds the container's lock (its file moved with the directory):
+            // leave that one to it; a free lock means the rm was killed.
+            UniqueFd l(::openat(dirfd(d), (n + "/lock").c_str(), O_RDWR | O_CLOEXEC));
+            if (l && ::flock(l.get(), LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) continue;
+            trash.push_back(n);
+        }
         // .new-<id>: a create killed before its rename (older than a minute: not in progress).
         if (n.starts_with(".new-")) {
             struct stat st {};

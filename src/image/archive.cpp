@@ -186,7 +186,7 @@ std::string blob_member(const Digest& d) { return fmt::format("blobs/{}/{}", d.a
 
 // One image manifest from an OCI layout: blobs verified, layers ingested, record committed.
 Result<ImageRecord> load_oci_manifest(const Store& store, const Tree& tree, const Descriptor& desc,
-                                      const std::vector<std::string>& names, const LogLine& log) {
+                                      const std::vector<std::string>& names, const LoadHooks& hooks) {
     auto mtext = tree.read(blob_member(desc.digest));
     if (!mtext) return std::unexpected(std::move(mtext.error()));
     if (auto r = store.put_blob(*mtext, desc.digest); !r) return wrap(std::move(r), "manifest");
@@ -201,15 +201,19 @@ Result<ImageRecord> load_oci_manifest(const Store& store, const Tree& tree, cons
         return fail("manifest {}: {} layers but the config lists {} diff ids", desc.digest.str(), m->layers.size(), cfg->diff_ids.size());
     for (size_t i = 0; i < m->layers.size(); ++i) {
         const auto& l = m->layers[i];
-        if (log) log(fmt::format("Loading layer {}", l.digest.short_id()));
+        if (hooks.log) hooks.log(fmt::format("Loading layer {}", l.digest.short_id()));
         LayerIngest in{l.media_type, l.digest, l.size, cfg->diff_ids[i]};
-        auto r = store.ingest_layer(in, tree.opener(blob_member(l.digest)));
+        size_t slot = hooks.layer_start ? hooks.layer_start(l.digest.short_id(), l.size) : 0;
+        Progress bytes;
+        if (hooks.layer_bytes) bytes = [&hooks, slot](uint64_t done) { hooks.layer_bytes(slot, done); };
+        auto r = store.ingest_layer(in, tree.opener(blob_member(l.digest)), bytes);
+        if (hooks.layer_done) hooks.layer_done(slot, r.has_value(), r && r->already_present);
         if (!r) return std::unexpected(std::move(r.error()));
     }
     return store.commit_image(desc.digest, names);
 }
 
-Result<LoadResult> load_oci(const Store& store, const Tree& tree, const Platform& platform, const LogLine& log) {
+Result<LoadResult> load_oci(const Store& store, const Tree& tree, const Platform& platform, const LoadHooks& hooks) {
     auto itext = tree.read("index.json");
     if (!itext) return std::unexpected(std::move(itext.error()));
     auto index = parse_index(*itext);
@@ -242,7 +246,7 @@ Result<LoadResult> load_oci(const Store& store, const Tree& tree, const Platform
             skipped += (skipped.empty() ? "" : ", ") + d.platform->str();
             continue;
         }
-        auto rec = load_oci_manifest(store, tree, mdesc, names, log);
+        auto rec = load_oci_manifest(store, tree, mdesc, names, hooks);
         if (!rec) return std::unexpected(std::move(rec.error()));
         if (names.empty()) out.ids.push_back(rec->id);
         for (auto& n : names) out.names.push_back(familiar(n));
@@ -252,7 +256,7 @@ Result<LoadResult> load_oci(const Store& store, const Tree& tree, const Platform
     return out;
 }
 
-Result<LoadResult> load_docker(const Store& store, const Tree& tree, const LogLine& log) {
+Result<LoadResult> load_docker(const Store& store, const Tree& tree, const LoadHooks& hooks) {
     auto text = tree.read("manifest.json");
     if (!text) return std::unexpected(std::move(text.error()));
     json j = json::parse(*text, nullptr, false);
@@ -277,11 +281,16 @@ Result<LoadResult> load_docker(const Store& store, const Tree& tree, const LogLi
         for (size_t i = 0; i < layers.size(); ++i) {
             if (!layers[i].is_string()) return fail("manifest.json[{}].Layers[{}]: not a string", k, i);
             std::string path = layers[i].get<std::string>();
-            if (log) log(fmt::format("Loading layer {}", cfg->diff_ids[i].short_id()));
+            if (hooks.log) hooks.log(fmt::format("Loading layer {}", cfg->diff_ids[i].short_id()));
             LayerIngest in{"", std::nullopt, -1, cfg->diff_ids[i]};
             auto src = tree.open(path);
             if (!src) return std::unexpected(std::move(src.error()));
-            auto r = store.ingest_layer(in, **src);
+            size_t slot = hooks.layer_start ? hooks.layer_start(cfg->diff_ids[i].short_id(), -1) : 0;
+            CountingSource counted(**src, [&hooks, slot](uint64_t done) {
+                if (hooks.layer_bytes) hooks.layer_bytes(slot, done);
+            });
+            auto r = store.ingest_layer(in, counted);
+            if (hooks.layer_done) hooks.layer_done(slot, r.has_value(), r && r->already_present);
             if (!r) return wrap(std::move(r), path);
             m.layers.push_back(Descriptor{layer_media_type(r->compression, false), r->digest, r->size, {}, {}, {}});
         }
@@ -316,6 +325,12 @@ Result<uint64_t> layer_tar_size(const Store& store, const LayerRecord& l) {
 }  // namespace
 
 Result<LoadResult> load_archive(const Store& store, const std::string& path, const Platform& platform, const LogLine& log) {
+    LoadHooks hooks;
+    hooks.log = log;
+    return load_archive(store, path, platform, hooks);
+}
+
+Result<LoadResult> load_archive(const Store& store, const std::string& path, const Platform& platform, const LoadHooks& hooks) {
     auto lease = store.lease();
     if (!lease) return std::unexpected(std::move(lease.error()));
     std::unique_ptr<Tree> tree;
@@ -362,9 +377,9 @@ Result<LoadResult> load_archive(const Store& store, const std::string& path, con
         auto idx = tree->read("index.json");
         oci = idx && idx->find("io.containerd.image.name") != std::string::npos;
     }
-    if (oci) return load_oci(store, *tree, platform, log);
-    if (tree->has("manifest.json")) return load_docker(store, *tree, log);
-    if (tree->has("index.json")) return load_oci(store, *tree, platform, log);
+    if (oci) return load_oci(store, *tree, platform, hooks);
+    if (tree->has("manifest.json")) return load_docker(store, *tree, hooks);
+    if (tree->has("index.json")) return load_oci(store, *tree, platform, hooks);
     return fail("{}: not a docker archive or OCI layout (no manifest.json, no oci-layout + index.json)", path);
 }
 

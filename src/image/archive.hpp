@@ -20,8 +20,17 @@ struct LoadResult {
     std::vector<Digest> ids;         // images loaded without a name ("Loaded image ID: sha256:...")
 };
 
+// What a load reports while it runs: log lines, and each layer's bytes (brig load's progress).
+struct LoadHooks {
+    LogLine log;
+    std::function<size_t(const std::string& id, int64_t size)> layer_start;  // returns a slot; size -1: unknown
+    std::function<void(size_t slot, uint64_t bytes_read)> layer_bytes;      // compressed bytes read so far
+    std::function<void(size_t slot, bool ok, bool already_present)> layer_done;
+};
+
 // `path`: a file (tar, tar.gz, tar.zst), "-" for stdin, or an OCI layout directory.
 Result<LoadResult> load_archive(const Store& store, const std::string& path, const Platform& platform, const LogLine& log = {});
+Result<LoadResult> load_archive(const Store& store, const std::string& path, const Platform& platform, const LoadHooks& hooks);
 
 enum class ArchiveFormat { Docker, Oci };
 // Write the images (each with the names to record for it, normalized) as one archive to out_fd.

@@ -31,6 +31,13 @@ Result<void> fsync_dir(const std::string& dir) {
     return {};
 }
 
+Result<void> sync_tree_fs(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return sys_fail("open {}", path);
+    if (::syncfs(fd.get()) < 0) return sys_fail("syncfs {}", path);
+    return {};
+}
+
 Result<void> mkdirs(const std::string& path, mode_t mode) {
     if (path.empty()) return {};
     struct stat st {};

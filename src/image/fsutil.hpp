@@ -11,6 +11,9 @@ namespace brig::image::fsutil {
 
 Result<void> write_all(int fd, const void* data, size_t n, std::string_view what);
 Result<void> fsync_dir(const std::string& dir);
+// Flush the whole file system holding `path` (syncfs(2)): a layer tree of thousands of files is
+// made durable in one call instead of one fsync per file and directory.
+Result<void> sync_tree_fs(const std::string& path);
 // mkdir -p with `mode` for created directories.
 Result<void> mkdirs(const std::string& path, mode_t mode);
 // A new unique temp file in `dir` (O_RDWR|O_CLOEXEC); its path is stored in `path`.

@@ -373,9 +373,14 @@ Result<LayerResult> Store::ingest_layer(const LayerIngest& in, const SourceOpene
     if (unpack) {
         auto meta = fmt::format("{{\"diff_id\":\"{}\",\"size\":{},\"tar_size\":{}}}", diff.str(), stats.bytes, diff_hash.total());
         if (auto r = linuxfs::write_file_atomic(tmpdir + "/meta.json", meta, 0600, false); !r) return std::unexpected(r.error());
+        // Durable before visible: one syncfs of the store's file system. For a 66 MB, 4000-file
+        // layer on ext4 it took 10-200 ms (brig import, under strace); an fsync of every file and
+        // directory of the same tree took 7-12 s.
+        if (auto r = sync_tree_fs(tmpdir); !r) return wrap(std::move(r), fmt::format("store layer {}", diff.str()));
         std::string dest = layer_path(diff);
         if (::rename(tmpdir.c_str(), dest.c_str()) == 0) {
             tmpdir.clear();
+            if (auto r = fsync_dir(fmt::format("{}/layers/{}", root_, diff.algorithm)); !r) return std::unexpected(r.error());
         } else if (errno != EEXIST && errno != ENOTEMPTY) {
             return sys_fail("store layer {}", diff.str());
         }  // else: another ingest of the same diff id won the race; ours is dropped

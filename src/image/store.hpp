@@ -8,8 +8,8 @@
 //
 // Guarantees: a blob is written to ingest/, hashed while written, fsync'd and renamed into
 // blobs/ only when its digest and size match, so no corrupt blob is ever visible (kill -9 or
-// a concurrent brig process at any moment). A layer is unpacked into a temp dir and renamed into
-// layers/ when complete. Concurrent ingests of one digest serialize on a flock: the second one
+// a concurrent brig process at any moment). A layer is unpacked into a temp dir, made durable
+// with one syncfs(2) (power-loss safe, not only kill-safe) and renamed into layers/ when complete. Concurrent ingests of one digest serialize on a flock: the second one
 // finds the blob present and returns at once. Store methods are thread-safe (parallel layers).
 //
 // How the registry client streams a pull (one layer = one ByteSource fed by the download):

@@ -1,8 +1,10 @@
-// Unpacking a layer tar into a directory, in overlay form, refusing anything that would write
-// outside it. Every parent directory is opened with openat2(RESOLVE_BENEATH |
-// RESOLVE_NO_MAGICLINKS) from the layer root, and the final component is created with *at()
-// calls that never follow a symlink, so `../x`, `/x`, `link/x` with link -> /etc, and a hard
-// link whose target escapes are refused with an error naming the entry.
+// Unpacking a layer tar into a directory, in overlay form, never writing outside it. Parent
+// paths are resolved as docker and containerd do, with the layer dir as the root: a symlink on
+// the way is followed inside the layer (an absolute target from the layer root, `..` stopping at
+// it), one component at a time with O_NOFOLLOW from directory fds already held. The final
+// component is created with *at() calls that never follow a symlink (an existing symlink of that
+// name is replaced). `../x` and `/x` entry names, symlink loops, parents that are not directories
+// and hard links to nothing inside the layer are refused with an error naming the entry.
 //
 //   .wh.NAME          -> NAME as a whiteout (character device 0:0)
 //   .wh..wh..opq      -> the directory marked opaque (xattr trusted.overlay.opaque=y)

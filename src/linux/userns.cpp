@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "linux/fs.hpp"
 #include "linux/syscalls.hpp"
 
@@ -27,6 +29,17 @@ Result<void> write_maps(pid_t pid, const std::vector<oci::IdMapping>& uids, cons
     if (auto r = linuxfs::write_file(fmt::format("/proc/{}/gid_map", pid), map_text(gids)); !r)
         return std::unexpected(std::move(r.error()).context("write gid_map"));
     return {};
+}
+
+bool running_in_user_ns() {
+    static const bool in = [] {
+        auto map = linuxfs::read_file("/proc/self/uid_map");
+        if (!map) return false;
+        unsigned long a = 1, b = 1, c = 0;
+        if (std::sscanf(map->c_str(), "%lu %lu %lu", &a, &b, &c) != 3) return false;
+        return !(a == 0 && b == 0 && c == 4294967295UL);
+    }();
+    return in;
 }
 
 Result<UniqueFd> make(const std::vector<oci::IdMapping>& uids, const std::vector<oci::IdMapping>& gids) {

@@ -18,6 +18,10 @@ std::string map_text(const std::vector<oci::IdMapping>& maps);
 // Write uid_map and gid_map of pid.
 Result<void> write_maps(pid_t pid, const std::vector<oci::IdMapping>& uids, const std::vector<oci::IdMapping>& gids);
 
+// Whether this process runs in a user namespace other than the initial one (its uid_map is not
+// the identity over all ids): a rootless engine's namespace, or a nested runtime.
+bool running_in_user_ns();
+
 // A new user namespace with these mappings, held open by the returned fd.
 Result<UniqueFd> make(const std::vector<oci::IdMapping>& uids, const std::vector<oci::IdMapping>& gids);
 

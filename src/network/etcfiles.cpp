@@ -71,8 +71,14 @@ EtcFiles make_etc_files(const NameConfig& nc, std::span<const Attachment> atts) 
     f.hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
     bool own = false;
     for (auto& a : atts) {
-        if (!a.ipv4.empty() && !names.empty()) f.hosts += fmt::format("{}\t{}\n", a.ipv4, names), own = true;
-        if (!a.ipv6.empty() && !names.empty()) f.hosts += fmt::format("{}\t{}\n", a.ipv6, names), own = true;
+        // The container's names, then the network's aliases for it (as docker's hosts file).
+        std::string line = names;
+        for (auto& alias : a.aliases)
+            if (alias != nc.hostname && (" " + line + " ").find(" " + alias + " ") == std::string::npos)
+                line += (line.empty() ? "" : " ") + alias;
+        if (line.empty()) continue;
+        if (!a.ipv4.empty()) f.hosts += fmt::format("{}\t{}\n", a.ipv4, line), own = true;
+        if (!a.ipv6.empty()) f.hosts += fmt::format("{}\t{}\n", a.ipv6, line), own = true;
     }
     if (!own && !names.empty()) f.hosts += fmt::format("127.0.1.1\t{}\n", names);
     for (auto& [name, ip] : nc.extra_hosts) f.hosts += fmt::format("{}\t{}\n", ip, name);

@@ -320,6 +320,7 @@ Result<Attachment> attach(const AttachRequest& rq) {
     if (auto r = ensure_bridge(n); !r) return wrapf(r.error());
     if (auto r = rtnl::create_veth(ep.host_interface, ep.interface, nsfd.get(), n.mtu, mac); !r) return wrapf(r.error());
     if (auto r = rtnl::set_master(ep.host_interface, n.bridge); !r) return wrapf(r.error());
+    if (auto r = netlink::set_bridge_port_hairpin(ep.host_interface, true); !r) return wrapf(r.error());
     if (auto r = rtnl::set_up(ep.host_interface); !r) return wrapf(r.error());
     {
         auto g = rtnl::NetnsGuard::enter(rq.netns_path);

@@ -1,6 +1,6 @@
 #include "network/nft.hpp"
 
-#include <nftables/libnftables.h>
+#include "network/nft_api.hpp"
 
 #include <memory>
 
@@ -38,16 +38,19 @@ void port_rules(std::string& out, const NetworkInfo& n, const Endpoint& e) {
 }
 
 struct Ctx {
+    const Api& api;
     nft_ctx* ctx;
-    Ctx() : ctx(nft_ctx_new(NFT_CTX_DEFAULT)) {
+    explicit Ctx(const Api& a) : api(a), ctx(a.ctx_new(NFT_CTX_DEFAULT)) {
         if (ctx) {
-            nft_ctx_buffer_output(ctx);
-            nft_ctx_buffer_error(ctx);
+            api.ctx_buffer_output(ctx);
+            api.ctx_buffer_error(ctx);
         }
     }
     ~Ctx() {
-        if (ctx) nft_ctx_free(ctx);
+        if (ctx) api.ctx_free(ctx);
     }
+    Ctx(const Ctx&) = delete;
+    Ctx& operator=(const Ctx&) = delete;
 };
 
 }  // namespace
@@ -93,14 +96,16 @@ std::string render(const std::vector<NetworkInfo>& networks) {
 }
 
 Result<std::string> run(const std::string& cmd) {
-    Ctx c;
+    auto a = api();
+    if (!a) return wrap(std::move(a), "nftables");
+    Ctx c(**a);
     if (!c.ctx) return fail("nftables: cannot create a context");
-    int rc = nft_run_cmd_from_buffer(c.ctx, cmd.c_str());
+    int rc = a.value()->run_cmd_from_buffer(c.ctx, cmd.c_str());
     // Each get_*_buffer call hands over (and resets) the buffer: call each once.
-    const char* o = nft_ctx_get_output_buffer(c.ctx);
+    const char* o = c.api.ctx_get_output_buffer(c.ctx);
     std::string out = o ? o : "";
     if (rc != 0) {
-        const char* e = nft_ctx_get_error_buffer(c.ctx);
+        const char* e = c.api.ctx_get_error_buffer(c.ctx);
         std::string err = e ? e : "";
         while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
         return fail("nftables: {}", err.empty() ? "command failed" : err);

@@ -1,7 +1,10 @@
-// Link, address and route operations over rtnetlink, in the caller's network namespace, plus a
-// guard that moves the calling thread into another network namespace for a while.
+// The network library's view of rtnetlink: the runtime's encoder (linux/netlink.hpp) with the
+// library's address type, plus a guard that moves the calling thread into another network
+// namespace for a while, MAC helpers and sysctls. Everything acts in the caller's network
+// namespace.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "linux/netlink.hpp"
 #include "network/addr.hpp"
 
 namespace brig::network::rtnl {
@@ -25,20 +29,22 @@ private:
     UniqueFd back_;
 };
 
-bool valid_ifname(std::string_view name);
+using netlink::create_bridge;
+using netlink::delete_link;
+using netlink::set_master;
+using netlink::set_up;
+using netlink::valid_ifname;
+
 // Index of a link; nullopt if there is no such link.
-std::optional<int> link_index(std::string_view name);
+inline std::optional<int> link_index(std::string_view name) { return netlink::find_link(name); }
+// Names of the links (empty if they cannot be listed).
 std::vector<std::string> link_names();
 
-Result<void> create_bridge(std::string_view name, int mtu);
 // A veth pair: `host` here, `peer` created directly in the network namespace `peer_ns_fd` (so it
 // never exists here under a name that might clash), with MTU and optional MAC for the peer.
 Result<void> create_veth(std::string_view host, std::string_view peer, int peer_ns_fd, int mtu,
                          std::optional<std::array<unsigned char, 6>> peer_mac);
-Result<void> set_master(std::string_view link, std::string_view bridge);
-Result<void> set_up(std::string_view link);
-// Deletes a link; no error if it does not exist.
-Result<void> delete_link(std::string_view name);
+netlink::InetAddr inet(const IpAddr& ip);
 // An address; IPv6 ones with NODAD so they are usable at once.
 Result<void> add_address(std::string_view link, const IpAddr& ip, int prefix);
 Result<void> add_default_route(std::string_view link, const IpAddr& gateway);

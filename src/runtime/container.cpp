@@ -305,7 +305,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
         // Rootless without a delegated cgroup: run without one, as runc does, unless the
         // spec asks for limits that need it.
         bool denied = r.error().errnum == EACCES || r.error().errnum == EPERM || r.error().errnum == EROFS;
-        if (::geteuid() == 0 || !denied) return std::unexpected(r.error());
+        if ((::geteuid() == 0 && !userns::running_in_user_ns()) || !denied) return std::unexpected(r.error());
         if (spec.linux->resources && has_limits(*spec.linux->resources))
             return std::unexpected(std::move(r.error()).context(
                 "rootless: linux.resources needs a cgroup delegated to this user"));

@@ -16,6 +16,7 @@
 #include "linux/fs.hpp"
 #include "linux/numa.hpp"
 #include "linux/syscalls.hpp"
+#include "linux/userns.hpp"
 #include "runtime/console.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/process_setup.hpp"
@@ -119,7 +120,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
     if (auto r = apply_lsm(proc); !r) return r;  // through the host's procfs, before pivot_root
 
     ::umask(0);  // devices and mount points get exactly the modes asked for
-    RootfsContext rctx{spec, cfg.rootfs, cfg.no_pivot, cfg.new_user_ns || next == 1, cfg.new_cgroup_ns,
+    RootfsContext rctx{spec, cfg.rootfs, cfg.no_pivot, cfg.new_user_ns || next == 1 || userns::running_in_user_ns(), cfg.new_cgroup_ns,
                        cfg.new_net_ns, cfg.cgroups, cfg.cgroup, &premade, {}};
     if (spec.hooks && (!spec.hooks->prestart.empty() || !spec.hooks->createRuntime.empty() ||
                        !spec.hooks->createContainer.empty() || !spec.hooks->startContainer.empty())) {
@@ -149,7 +150,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
     if (auto r = apply_process_limits(proc); !r) return r;
     if (auto r = enter_cwd(proc.cwd, "process.cwd"); !r) return r;
     bool setgroups_allowed = true;
-    if (cfg.new_user_ns || next == 1) {
+    if (cfg.new_user_ns || next == 1 || userns::running_in_user_ns()) {
         auto sg = linuxfs::read_file("/proc/self/setgroups");
         setgroups_allowed = !sg || sg->rfind("deny", 0) != 0;
     }

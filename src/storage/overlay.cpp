@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@
 
 #include "common/scope.hpp"
 #include "linux/fs.hpp"
+#include "linux/userns.hpp"
 
 namespace brig::storage {
 
@@ -31,10 +35,23 @@ Result<void> mkdir_mode(const std::string& p, mode_t mode) {
 
 // Mount overlay with relative lowerdirs: a forked child chdirs to `cwd` and mounts (the
 // parent's cwd, shared with its threads, is never touched).
-Result<void> mount_overlay_in(const std::string& cwd, const std::string& data, const std::string& target) {
+// fsuid/fsgid (when not 0): the mounter's file system ids, which overlayfs keeps for its own work
+// in the upper dir (an id-mapped upper needs ids inside its mapping); the capabilities the change
+// clears are raised again.
+Result<void> mount_overlay_in(const std::string& cwd, const std::string& data, const std::string& target,
+                              uid_t fsuid = 0, gid_t fsgid = 0) {
     pid_t pid = ::fork();
     if (pid < 0) return sys_fail("fork");
     if (pid == 0) {
+        if (fsuid != 0 || fsgid != 0) {
+            ::setfsgid(fsgid);
+            ::setfsuid(fsuid);
+            __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+            __user_cap_data_struct caps[2]{};
+            if (::syscall(SYS_capget, &hdr, caps) < 0) ::_exit(101);
+            for (auto& c : caps) c.effective = c.permitted;
+            if (::syscall(SYS_capset, &hdr, caps) < 0) ::_exit(101);
+        }
         if (::chdir(cwd.c_str()) < 0) ::_exit(100);
         if (::mount("overlay", target.c_str(), "overlay", 0, data.c_str()) < 0) ::_exit(errno & 0x7f);
         ::_exit(0);
@@ -66,6 +83,8 @@ Result<std::string> overlay_options(const std::vector<std::string>& lowers, cons
         data += lowers[i];
     }
     data += ",upperdir=" + upper + ",workdir=" + work;
+    // Rootless brig (a user namespace): overlay's own xattrs are user.overlay.*, as the layers' opaque marks.
+    if (userns::running_in_user_ns()) data += ",userxattr";
     if (data.size() > kMountDataMax)
         return fail("overlay mount options for {} layers are {} bytes, over the kernel's {} byte limit", lowers.size(),
                     data.size(), kMountDataMax);
@@ -138,6 +157,29 @@ Result<std::string> ContainerStorage::mount(std::string_view id) {
     if (!data) return std::unexpected(std::move(data.error()));
     if (auto r = mount_overlay_in(store_->root() + "/layers", *data, merged); !r) return std::unexpected(r.error());
     return merged;
+}
+
+Result<void> ContainerStorage::mount_from(std::string_view id, const std::string& layers_dir, const std::string& own_dir,
+                                          const std::string& target, uid_t fsuid, gid_t fsgid) {
+    if (auto r = validate_id(id); !r) return r;
+    std::string d = dir(id);
+    auto text = linuxfs::read_file(d + "/meta.json");
+    if (!text) return fail("no container storage for '{}'", id);
+    json meta = json::parse(*text, nullptr, false);
+    if (meta.is_discarded() || !meta.contains("layers")) return fail("{}/meta.json: corrupt", d);
+    std::vector<std::string> lowers;
+    auto layers = meta["layers"].get<std::vector<std::string>>();
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+        auto dg = image::Digest::parse(*it);
+        if (!dg) return std::unexpected(dg.error());
+        auto link = store_->layer_link(*dg);
+        if (!link) return std::unexpected(std::move(link.error()));
+        lowers.push_back("l/" + *link);
+    }
+    if (lowers.empty()) lowers.push_back("empty");
+    auto data = overlay_options(lowers, own_dir + "/diff", own_dir + "/work");
+    if (!data) return std::unexpected(std::move(data.error()));
+    return mount_overlay_in(layers_dir, *data, target, fsuid, fsgid);
 }
 
 Result<void> ContainerStorage::unmount(std::string_view id) {

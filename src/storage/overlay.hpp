@@ -17,6 +17,8 @@
 //   ... run ...;  cs->unmount(id) when stopped (prepare/mount again to restart);  cs->remove(id)
 #pragma once
 
+#include <sys/types.h>
+
 #include <set>
 #include <string>
 #include <string_view>
@@ -43,6 +45,12 @@ public:
     // Mount an existing container's rootfs (after unmount or a reboot); no-op when mounted.
     Result<std::string> mount(std::string_view container_id);
     Result<void> unmount(std::string_view container_id);  // not mounted: fine
+    // The same overlay mounted at `target`, from other views of its dirs (--userns: id-mapped
+    // binds): `layers_dir` stands for <root>/layers (where l/ resolves), `own_dir` for dir(id).
+    // fsuid/fsgid: the mounter's file system ids (id-mapped upper: the host ids of the container's root).
+    // Never while the plain overlay (rootfs_path) is mounted: they share the upper dir.
+    Result<void> mount_from(std::string_view container_id, const std::string& layers_dir, const std::string& own_dir,
+                            const std::string& target, uid_t fsuid = 0, gid_t fsgid = 0);
     Result<void> remove(std::string_view container_id);   // unmount + delete; missing: fine
 
     bool exists(std::string_view container_id) const;

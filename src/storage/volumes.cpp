@@ -196,6 +196,25 @@ Result<void> VolumeStore::remove(const std::string& name) {
     return linuxfs::remove_all(trash);
 }
 
+Result<UniqueFd> VolumeStore::lock(const std::string& name, bool exclusive) const {
+    if (auto r = validate_volume_name(name); !r) return std::unexpected(r.error());
+    std::error_code ec;
+    std::filesystem::create_directories(dir() + "/.locks", ec);
+    if (ec) return fail("create {}/.locks: {}", dir(), ec.message());
+    std::string path = dir() + "/.locks/" + name;
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd) return sys_fail("open {}", path);
+    while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) < 0)
+        if (errno != EINTR) return sys_fail("lock volume {}", name);
+    return fd;
+}
+
+Result<void> VolumeStore::deactivate(const Volume& v) const {
+    if (!v.options.contains("type") || !is_mountpoint(v.mountpoint)) return {};
+    if (::umount2(v.mountpoint.c_str(), MNT_DETACH) < 0) return sys_fail("unmount volume {}", v.name);
+    return {};
+}
+
 Result<void> VolumeStore::activate(const Volume& v) const {
     if (!v.options.contains("type")) return {};
     if (is_mountpoint(v.mountpoint)) return {};

@@ -4,10 +4,14 @@
 //   <root>/volumes/<name>/_data        the data, bind-mounted into containers
 //   <root>/volumes/<name>/volume.json  the record (labels, options, creation time)
 //   <root>/volumes/.lock               flock: creation and removal
+//   <root>/volumes/.locks/<name>       flock of one volume: shared while a container is made or
+//                                      started with it, exclusive for rm/prune (across the in-use
+//                                      check and the removal) and for unmounting its file system
 //
 // A volume directory appears by rename of a complete temp directory, so a crash never leaves
 // half a volume; removal renames it to .trash-<rand> first. With options (type=tmpfs,
-// device=..., o=...) the data directory is a mount of that file system, made on first use.
+// device=..., o=...) the data directory is a mount of that file system, made when a container
+// using it is created or started and unmounted when its last user stops or is removed.
 //
 // Also the parsers of the container flags that name volumes and mounts (-v, --mount), pure
 // and unit-testable.
@@ -21,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/fd.hpp"
 
 namespace brig::storage {
 
@@ -54,8 +59,15 @@ public:
     // Unmounts (options volumes) and deletes. Missing: error "no such volume".
     Result<void> remove(const std::string& name);
 
+    // The volume's own lock (see above); held while the fd lives. The lock file stays (an
+    // unlinked lock file would let two holders lock different files).
+    Result<UniqueFd> lock(const std::string& name, bool exclusive) const;
+
     // Mounts the volume's file system when it has options (type=...); no-op otherwise.
     Result<void> activate(const Volume& v) const;
+    // Unmounts it again (no-op without options or when not mounted). The caller holds the
+    // volume's exclusive lock and knows that no running container uses it.
+    Result<void> deactivate(const Volume& v) const;
     bool is_empty(const Volume& v) const;
     // docker's copy-up: copies the content of `path` inside `rootfs` (resolved inside it) into
     // the volume, keeping owners and modes. Missing or non-directory path: nothing to do.

@@ -1,179 +1,40 @@
 // Volume integration tests: real containers through the brig binary (root), from the embedded
-// busybox image. Each test has its own --root in a temp dir and the cgroup parent
-// /brig-test/vol-<id>; containers use --network none. Teardown removes every container,
-// unmounts what is left below the temp dir and removes the cgroups, also on failure.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
+// busybox image, on the shared engine fixture (fixture.hpp): each test has its own --root in a
+// temp dir, the cgroup parent /brig-test/volumes-<id> and a network namespace of its own;
+// containers use --network none. Teardown removes every container, unmounts what is left below
+// the temp dir and removes the cgroups, also on failure.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <string>
+#include <random>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "fixture.hpp"
 #include "storage/volumes.hpp"
-
-namespace fs = std::filesystem;
-using json = nlohmann::json;
-using namespace std::chrono_literals;
 
 namespace {
 
-struct Proc {
-    int code = -1;
-    std::string out, err;
-};
+using namespace brig::test;
 
-std::ostream& operator<<(std::ostream& os, const Proc& p) {
-    return os << "exit " << p.code << "\nstdout: " << p.out << "\nstderr: " << p.err;
-}
-
-Proc run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s) {
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) return {};
-    pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0);
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        std::vector<char*> a;
-        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-        a.push_back(nullptr);
-        execv(a[0], a.data());
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    Proc p;
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    int open_fds = 2;
-    while (open_fds > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            kill(-pid, SIGKILL);
-            break;
-        }
-        if (poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
-        for (auto& f : fds) {
-            if (f.fd < 0 || !f.revents) continue;
-            char buf[4096];
-            ssize_t n = read(f.fd, buf, sizeof buf);
-            if (n > 0) {
-                (&f == &fds[0] ? p.out : p.err).append(buf, static_cast<size_t>(n));
-            } else {
-                close(f.fd);
-                f.fd = -1;
-                --open_fds;
-            }
-        }
-    }
-    for (auto& f : fds)
-        if (f.fd >= 0) close(f.fd);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    p.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return p;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-class Volumes : public ::testing::Test {
+class Volumes : public EngineFixture {
 protected:
-    void SetUp() override {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root";
-        std::random_device rd;
-        char tmpl[] = "/tmp/brig-volume-test-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-        root_ = dir_ + "/root";
-        cgroup_parent_ = "/brig-test/vol-" + std::to_string(getpid()) + "-" + std::to_string(rd() % 1000000);
-    }
-
-    void TearDown() override {
-        if (dir_.empty()) return;
-        auto ids = brig({"ps", "-a", "-q", "--no-trunc"});
-        std::istringstream in(ids.out);
-        for (std::string id; std::getline(in, id);)
-            if (!id.empty()) brig({"rm", "-f", id});
-        remove_cgroups();
-        run({"/bin/sh", "-c", "grep -o ' " + dir_ + "[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"});
-        fs::remove_all(dir_);
-    }
-
-    void remove_cgroups() {
-        std::vector<fs::path> dirs;
-        std::error_code ec;
-        for (const auto& base : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-            fs::path p = base.path() / cgroup_parent_.substr(1);
-            if (!fs::is_directory(p, ec)) continue;
-            for (const auto& sub : fs::recursive_directory_iterator(p, ec))
-                if (sub.is_directory(ec)) dirs.push_back(sub.path());
-            dirs.push_back(p);
-        }
-        std::sort(dirs.begin(), dirs.end(),
-                  [](const fs::path& a, const fs::path& b) { return a.string().size() > b.string().size(); });
-        for (int attempt = 0; attempt < 50; ++attempt) {
-            bool any = false;
-            for (const auto& d : dirs) {
-                std::istringstream procs(slurp((d / "cgroup.procs").string()));
-                for (pid_t pid; procs >> pid;) {
-                    kill(pid, SIGKILL);
-                    any = true;
-                }
-            }
-            if (!any) break;
-            std::this_thread::sleep_for(20ms);
-        }
-        for (const auto& d : dirs) rmdir(d.c_str());
-        for (const auto& base : fs::directory_iterator("/sys/fs/cgroup", ec)) {
-            fs::path p = base.path() / "brig-test";
-            rmdir(p.c_str());
-        }
-    }
-
-    Proc brig(std::vector<std::string> args) {
-        args.insert(args.begin(), {BRIG_ET_BRIG, "--root", root_});
-        return run(args);
-    }
     // brig run [flags] busybox cmd... with the test's cgroup parent and no network.
     Proc brig_run(std::vector<std::string> flags, const std::vector<std::string>& cmd) {
-        std::vector<std::string> args = {"run", "--network", "none", "--cgroup-parent", cgroup_parent_};
-        args.insert(args.end(), flags.begin(), flags.end());
-        args.push_back("busybox");
-        args.insert(args.end(), cmd.begin(), cmd.end());
-        return brig(args);
+        flags.insert(flags.begin(), {"--network", "none"});
+        return brig_run_image("busybox", flags, cmd);
     }
-    json inspect(const std::string& ref) {
-        auto p = brig({"inspect", ref});
-        if (p.code != 0) return json();
-        return json::parse(p.out)[0];
-    }
-    std::vector<std::string> volume_names() {
-        std::vector<std::string> out;
-        std::istringstream in(brig({"volume", "ls", "-q"}).out);
-        for (std::string l; std::getline(in, l);)
-            if (!l.empty()) out.push_back(l);
-        return out;
-    }
-
-    std::string dir_, root_, cgroup_parent_;
+    std::vector<std::string> volume_names() { return lines(brig({"volume", "ls", "-q"}).out); }
 };
 
 TEST_F(Volumes, CreateLsInspectJson) {
@@ -452,6 +313,133 @@ TEST(VolumeFlags, ParseMountFlag) {
     EXPECT_FALSE(brig::storage::parse_mount_flag("type=bind,target=/x"));
     EXPECT_FALSE(brig::storage::parse_mount_flag("type=volume,source=v"));
     EXPECT_FALSE(brig::storage::parse_mount_flag("target=/x,colour=red"));
+}
+
+}  // namespace
+
+namespace {
+
+using namespace brig::test;
+
+class VolumeLife : public EngineFixture {
+protected:
+    Proc brig_run(std::vector<std::string> flags, const std::vector<std::string>& cmd) {
+        flags.insert(flags.begin(), {"--network", "none"});
+        return brig_run_image("busybox", flags, cmd);
+    }
+    bool mounted(const std::string& path) {
+        auto m = mounts_below(path);
+        return std::find(m.begin(), m.end(), path) != m.end();
+    }
+};
+
+// A tmpfs-backed named volume (docker's local driver options) is mounted while a container
+// uses it and unmounted when its last user stops or is removed.
+TEST_F(VolumeLife, TmpfsVolumeIsMountedOnlyWhileUsed) {
+    auto p = brig({"volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=16m", "tv"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string data = root_ + "/volumes/tv/_data";
+    EXPECT_FALSE(mounted(data)) << "mounted before any use";
+    EXPECT_EQ(json::parse(brig({"volume", "inspect", "tv"}).out)[0]["Options"]["o"], "size=16m");
+
+    p = brig_run({"-d", "--name", "a", "-v", "tv:/data"}, {"sleep", "60"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_TRUE(mounted(data));
+    p = brig({"exec", "a", "sh", "-c", "grep ' /data ' /proc/mounts; echo shared > /data/f"});
+    EXPECT_NE(p.out.find("tmpfs /data tmpfs rw"), std::string::npos) << p;
+    EXPECT_NE(p.out.find("size=16384k"), std::string::npos) << p;
+    p = brig_run({"-d", "--name", "b", "-v", "tv:/data"}, {"sleep", "60"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(brig({"exec", "b", "cat", "/data/f"}).out, "shared\n");
+
+    ASSERT_EQ(brig({"stop", "-t", "0", "a"}).code, 0);
+    EXPECT_TRUE(mounted(data)) << "b still uses it";
+    EXPECT_EQ(brig({"exec", "b", "cat", "/data/f"}).out, "shared\n");
+    ASSERT_EQ(brig({"stop", "-t", "0", "b"}).code, 0);
+    EXPECT_FALSE(mounted(data)) << "no user left";
+
+    ASSERT_EQ(brig({"start", "a"}).code, 0);
+    EXPECT_TRUE(mounted(data));
+    EXPECT_EQ(brig({"exec", "a", "ls", "/data"}).out, "") << "a fresh tmpfs";
+    ASSERT_EQ(brig({"rm", "-f", "a"}).code, 0);
+    EXPECT_FALSE(mounted(data)) << "rm -f of the last user";
+    ASSERT_EQ(brig({"rm", "b"}).code, 0);
+    EXPECT_FALSE(mounted(data));
+
+    p = brig_run({"--rm", "-v", "tv:/t"}, {"sh", "-c", "grep -c ' /t tmpfs' /proc/mounts"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "1\n");
+    EXPECT_FALSE(mounted(data)) << "--rm container gone";
+    EXPECT_EQ(brig({"volume", "rm", "tv"}).code, 0);
+    EXPECT_EQ(mounts_below(root_ + "/volumes"), std::vector<std::string>{});
+
+    // User errors: clear message, 125, nothing made.
+    p = brig({"volume", "create", "--opt", "type=tmpfs", "half"});
+    EXPECT_EQ(p.code, 125) << p;
+    EXPECT_NE(p.err.find("type and device"), std::string::npos) << p;
+    p = brig({"volume", "create", "--opt", "colour=red", "odd"});
+    EXPECT_EQ(p.code, 125) << p;
+    EXPECT_EQ(brig({"volume", "ls", "-q"}).out, "");
+    // Options the kernel refuses: the volume exists (as docker), a container using it fails
+    // to be created, with the volume named, and leaves nothing.
+    ASSERT_EQ(brig({"volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=bogus", "bad"}).code, 0);
+    p = brig_run({"--name", "c", "-v", "bad:/x"}, {"true"});
+    EXPECT_EQ(p.code, 125) << p;
+    EXPECT_NE(p.err.find("volume bad"), std::string::npos) << p;
+    EXPECT_EQ(brig({"ps", "-a", "-q"}).out, "");
+    EXPECT_EQ(mounts_below(root_ + "/volumes"), std::vector<std::string>{});
+}
+
+// `volume rm V` racing `run -v V:/data`: the volume of a container that exists is never gone.
+TEST_F(VolumeLife, VolumeRmRacingRunNeverRemovesAVolumeInUse) {
+    std::mt19937 rng(static_cast<unsigned>(getpid()));
+    std::atomic<int> removed = 0, refused = 0;
+    for (int round = 0; round < 12; ++round) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        std::string vol = "race" + std::to_string(round), name = "user" + std::to_string(round);
+        ASSERT_EQ(brig({"volume", "create", vol}).code, 0);
+        Proc run_p;
+        std::atomic<bool> done = false;
+        std::thread runner([&] {
+            run_p = brig_run({"-d", "--name", name, "-v", vol + ":/data"}, {"sh", "-c", "echo alive > /data/f; sleep 30"});
+            done = true;
+        });
+        // Three loops of volume rm while the run is under way (from random points on).
+        std::vector<std::thread> removers;
+        for (int r = 0; r < 3; ++r) {
+            unsigned delay = rng() % 40;
+            removers.emplace_back([&, delay] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+                while (!done) {
+                    auto rm_p = brig({"volume", "rm", vol});
+                    if (rm_p.code == 0) ++removed;
+                    else {
+                        ++refused;
+                        // In use, or already removed by another rm (before the run made it again).
+                        EXPECT_TRUE(rm_p.err.find("volume is in use") != std::string::npos ||
+                                    rm_p.err.find("no such volume") != std::string::npos) << rm_p;
+                    }
+                }
+            });
+        }
+        for (auto& t : removers) t.join();
+        runner.join();
+        ASSERT_EQ(run_p.code, 0) << run_p;
+        // The container exists, so its volume does, with the data directory it mounts.
+        auto mounts = inspect(name)["Mounts"];
+        ASSERT_EQ(mounts.size(), 1u) << mounts;
+        EXPECT_EQ(mounts[0]["Name"], vol);
+        EXPECT_EQ(brig({"volume", "inspect", vol}).code, 0) << "volume of a container removed";
+        EXPECT_TRUE(fs::is_directory(mounts[0]["Source"].get<std::string>()));
+        EXPECT_TRUE(eventually([&] { return brig({"exec", name, "cat", "/data/f"}).out == "alive\n"; }));
+        EXPECT_TRUE(eventually([&] { return slurp(root_ + "/volumes/" + vol + "/_data/f") == "alive\n"; }))
+            << "the container writes into the volume that is listed";
+        EXPECT_NE(brig({"volume", "rm", vol}).code, 0) << "in use";
+        ASSERT_EQ(brig({"rm", "-f", name}).code, 0);
+        EXPECT_EQ(brig({"volume", "rm", vol}).code, 0);
+    }
+    std::cout << "[ race ] volume rm won " << removed << " times (run created it again), refused " << refused
+              << " times" << std::endl;
 }
 
 }  // namespace

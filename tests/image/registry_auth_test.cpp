@@ -1,5 +1,6 @@
 // Registry auth pieces: WWW-Authenticate parsing, token URLs, base64, auth files, registry names.
 #include "image/registry/auth_file.hpp"
+#include "image/registry/cred_helper.hpp"
 #include "image/registry/challenge.hpp"
 #include "image/registry/endpoint.hpp"
 
@@ -219,3 +220,21 @@ TEST(RegistryAuthFile, SearchPathOrder) {
 
 }  // namespace
 }  // namespace brig::registry
+
+TEST(CredentialHelpers, ChosenPerRegistryThenStoreThenNone) {
+    auto j = nlohmann::json::parse(R"({"credsStore":"desktop","credHelpers":{"gcr.io":"gcloud","localhost:5000":"local"}})");
+    EXPECT_EQ(brig::registry::credential_helper_for(j, "gcr.io"), "gcloud");
+    EXPECT_EQ(brig::registry::credential_helper_for(j, "localhost:5000"), "local");
+    EXPECT_EQ(brig::registry::credential_helper_for(j, "quay.io"), "desktop");
+    EXPECT_EQ(brig::registry::credential_helper_for(nlohmann::json::parse(R"({"auths":{}})"), "quay.io"), "");
+    EXPECT_EQ(brig::registry::helper_server_url("docker.io"), "https://index.docker.io/v1/");
+    EXPECT_EQ(brig::registry::helper_server_url("localhost:5000"), "localhost:5000");
+}
+
+TEST(CredentialHelpers, BadHelperNamesAreRefused) {
+    for (const char* bad : {"../x", "a/b", "", ".hidden", "a b"}) {
+        auto r = brig::registry::helper_get(bad, "localhost:5000");
+        ASSERT_FALSE(r) << bad;
+        EXPECT_NE(r.error().what().find("not valid"), std::string::npos) << r.error().what();
+    }
+}

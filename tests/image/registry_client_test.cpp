@@ -455,5 +455,85 @@ TEST(RegistryPull, TamperedLayerFailsAndNothingIsKept) {
     EXPECT_FALSE(store->find_image(ref->str()));
 }
 
+
+// Blobs over the chunk size go POST, PATCH per chunk (Content-Range first-last, following each
+// Location), then an empty PUT ?digest=; smaller ones in one PUT.
+TEST(RegistryClient, LargeBlobsAreUploadedInChunks) {
+    std::mutex mu;
+    std::vector<std::string> log;
+    std::string received;
+    FakeHttpServer server([&](const FakeRequest& req) {
+        std::lock_guard lock(mu);
+        FakeResponse r;
+        if (req.path == "/v2/") return r;
+        log.push_back(req.method + " " + req.target + " " + req.header("content-range") + " " +
+                      std::to_string(req.body.size()));
+        if (req.method == "POST") {
+            r.status = 202;
+            r.headers = {{"Location", "/v2/r/blobs/uploads/u?n=0"}};
+        } else if (req.method == "PATCH") {
+            received += req.body;
+            r.status = 202;
+            r.headers = {{"Location", "/v2/r/blobs/uploads/u?n=" + std::to_string(log.size())},
+                         {"Range", "0-" + std::to_string(received.size() - 1)}};
+        } else if (req.method == "PUT") {
+            received += req.body;
+            r.status = 201;
+        }
+        return r;
+    });
+    std::string blob(2500, 'x');
+    for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>(i * 7);
+    ClientOptions opts;
+    opts.upload_chunk_size = 1000;
+    RegistryClient client(server.host(), opts);
+    image::MemorySource src(blob);
+    auto digest = image::sha256_of(blob);
+    auto r = client.upload_blob("r", digest, static_cast<int64_t>(blob.size()), src);
+    ASSERT_TRUE(r) << r.error().what();
+    EXPECT_EQ(received, blob);
+    std::vector<std::string> want = {
+        "POST /v2/r/blobs/uploads/  0",
+        "PATCH /v2/r/blobs/uploads/u?n=0 0-999 1000",
+        "PATCH /v2/r/blobs/uploads/u?n=2 1000-1999 1000",
+        "PATCH /v2/r/blobs/uploads/u?n=3 2000-2499 500",
+        "PUT /v2/r/blobs/uploads/u?n=4&digest=" + digest.str() + "  0",
+    };
+    // The digest's ':' may be percent-encoded.
+    ASSERT_EQ(log.size(), want.size());
+    for (size_t i = 0; i + 1 < want.size(); ++i) EXPECT_EQ(log[i], want[i]);
+    EXPECT_TRUE(log.back().starts_with("PUT /v2/r/blobs/uploads/u?n=4&digest=sha256")) << log.back();
+
+    // At the chunk size or below: one PUT with the whole body.
+    log.clear();
+    received.clear();
+    std::string small(1000, 's');
+    image::MemorySource small_src(small);
+    auto r2 = client.upload_blob("r", image::sha256_of(small), 1000, small_src);
+    ASSERT_TRUE(r2) << r2.error().what();
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_TRUE(log[1].starts_with("PUT ")) << log[1];
+    EXPECT_TRUE(log[1].ends_with(" 1000")) << log[1];
+    EXPECT_EQ(received, small);
+}
+
+TEST(RegistryClient, ChunkTheRegistryDidNotKeepFailsThePush) {
+    FakeHttpServer server([&](const FakeRequest& req) {
+        FakeResponse r;
+        if (req.path == "/v2/") return r;
+        r.status = req.method == "POST" ? 202 : req.method == "PATCH" ? 202 : 201;
+        r.headers = {{"Location", "/v2/r/blobs/uploads/u"}};
+        if (req.method == "PATCH") r.headers.push_back({"Range", "0-10"});  // always claims 11 bytes
+        return r;
+    });
+    ClientOptions opts;
+    opts.upload_chunk_size = 100;
+    RegistryClient client(server.host(), opts);
+    std::string blob(250, 'b');
+    image::MemorySource src(blob);
+    auto r = client.upload_blob("r", image::sha256_of(blob), 250, src);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().what().find("holds bytes 0-10"), std::string::npos) << r.error().what();
+}
 }  // namespace
 }  // namespace brig::registry

@@ -298,3 +298,19 @@ TEST_F(StoreTest, CorruptPartialIsDroppedNotReplayedForever) {
     ASSERT_TRUE(r) << r.error().what();
     EXPECT_TRUE(store->has_blob(*in.digest));
 }
+
+TEST_F(StoreTest, SymlinkInALowerLayerIsNotFollowedByTheUpperOne) {
+    // Each layer is unpacked on its own (as docker's overlay2 does): lib/x.so in an upper layer
+    // whose lower layer has lib -> /usr/lib makes a directory lib in the upper layer's diff.
+    auto img = make_image(*store,
+                          {TarBuilder().dir("usr/lib/").symlink("lib", "/usr/lib").str(),
+                           TarBuilder().file("lib/x.so", "so").str()},
+                          "symlinks:lower");
+    ASSERT_EQ(img.layers.size(), 2u);
+    std::string upper = store->layer_diff(img.layers[1].diff_id);
+    EXPECT_EQ(read_file(upper + "/lib/x.so"), "so");
+    struct stat st {};
+    ASSERT_EQ(::lstat((store->layer_diff(img.layers[0].diff_id) + "/lib").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISLNK(st.st_mode));
+    EXPECT_NE(::lstat((store->layer_diff(img.layers[0].diff_id) + "/usr/lib/x.so").c_str(), &st), 0);
+}

@@ -283,6 +283,113 @@ TEST_F(Net, PublishedPortsFromHostAddressLoopbackAndHairpin) {
     EXPECT_EQ(veths(), std::vector<std::string>{});
 }
 
+// A container reaching its own published port through the host's address (hairpin to itself).
+TEST_F(Net, ContainerReachesItsOwnPublishedPortViaHostAddress) {
+    uplink();
+    auto c = ns("self");
+    fs::create_directories(root_ + "/www");
+    std::ofstream(root_ + "/www/index.html") << "hello-self\n";
+    auto ports = parse_port_specs(std::vector<std::string>{"8081:80", "5354:53/udp"});
+    ASSERT_TRUE(ports);
+    create("hp");
+    auto at = attach_ok("self", "hp", {}, *ports);
+    Bg httpd("nsenter --net=" + c + " /bin/busybox httpd -f -p 80 -h " + root_ + "/www");
+    ASSERT_TRUE(wait_for([&] { return sh(in_ns(c, "wget -q -O- http://127.0.0.1/")).out == "hello-self\n"; }));
+    auto r = sh(in_ns(c, "wget -q -O- http://198.51.100.1:8081/"));
+    EXPECT_EQ(r.out, "hello-self\n") << "from the container itself via the host address: " << r.out << "\n"
+                                      << nft::list().value_or("");
+    r = sh(in_ns(c, "wget -q -O- http://" + at.gateway4 + ":8081/"));
+    EXPECT_EQ(r.out, "hello-self\n") << "from the container itself via the gateway address";
+    // The same when bridged traffic does not pass the IP hooks (no br_netfilter): the packet is
+    // routed back out of the bridge. (The sysctl is per network namespace: the test's own.)
+    const std::string brnf = "/proc/sys/net/bridge/bridge-nf-call-iptables";
+    if (fs::exists(brnf)) {
+        std::ofstream(brnf) << "0\n";
+        r = sh(in_ns(c, "wget -q -O- http://198.51.100.1:8081/"));
+        EXPECT_EQ(r.out, "hello-self\n") << "without br_netfilter";
+        std::ofstream(brnf) << "1\n";
+    }
+    // UDP too, and from the host (as before).
+    EXPECT_EQ(udp_roundtrip(c, 53, "198.51.100.1", 5354), "ping-udp");
+    r = sh("/bin/busybox wget -q -O- http://198.51.100.1:8081/");
+    EXPECT_EQ(r.out, "hello-self\n");
+    ASSERT_TRUE(detach_all(root_, "self"));
+    EXPECT_EQ(*nft::list(), "");
+    EXPECT_EQ(veths(), std::vector<std::string>{});
+}
+
+// The rtnetlink calls the library builds on (linux/netlink.hpp): dumps, addresses, routes,
+// MTU, rename, moving a link into another namespace.
+TEST_F(Net, NetlinkLinksAddressesRoutesAndDumps) {
+    namespace nl = brig::netlink;
+    auto other = ns("nlother");
+    ASSERT_TRUE(nl::create_bridge("nlbr0", 1400));
+    ASSERT_TRUE(nl::create_veth("nlv0", "nlv1", {.mtu = 1400}, {.mtu = 1400, .mac = nl::Mac{0x02, 1, 2, 3, 4, 5}}));
+    ASSERT_TRUE(nl::set_master("nlv0", "nlbr0"));
+    ASSERT_TRUE(nl::set_up("nlbr0"));
+    ASSERT_TRUE(nl::set_up("nlv0"));
+    ASSERT_TRUE(nl::set_mtu("nlv1", 1300));
+    ASSERT_TRUE(nl::rename_link("nlv1", "nlv1x"));
+    auto v4 = rtnl::inet(*parse_ip("192.0.2.1"));
+    auto v6 = rtnl::inet(*parse_ip("2001:db8::1"));
+    ASSERT_TRUE(nl::add_address("nlbr0", v4, 24));
+    ASSERT_TRUE(nl::add_address("nlbr0", v6, 64));
+    EXPECT_FALSE(nl::add_address("nlbr0", v4, 24)) << "EEXIST";
+    ASSERT_TRUE(nl::add_route("nlbr0", rtnl::inet(*parse_ip("203.0.113.0")), 24, rtnl::inet(*parse_ip("192.0.2.9"))));
+
+    auto links = nl::list_links();
+    ASSERT_TRUE(links) << links.error().what();
+    int br = 0, v0master = -1;
+    for (auto& l : *links) {
+        if (l.name == "nlbr0") {
+            br = l.index;
+            EXPECT_EQ(l.kind, "bridge");
+            EXPECT_EQ(l.mtu, 1400);
+        }
+        if (l.name == "nlv0") {
+            v0master = l.master;
+            EXPECT_EQ(l.kind, "veth");
+        }
+        if (l.name == "nlv1x") {
+            EXPECT_EQ(l.mtu, 1300);
+            ASSERT_TRUE(l.mac);
+            EXPECT_EQ(rtnl::format_mac(*l.mac), "02:01:02:03:04:05");
+        }
+    }
+    ASSERT_NE(br, 0);
+    EXPECT_EQ(v0master, br);
+    auto addrs = nl::list_addresses();
+    ASSERT_TRUE(addrs);
+    int found = 0;
+    for (auto& a : *addrs)
+        if (a.index == br && ((a.addr == v4 && a.prefix == 24) || (a.addr == v6 && a.prefix == 64))) ++found;
+    EXPECT_EQ(found, 2);
+    auto routes = nl::list_routes(AF_INET);
+    ASSERT_TRUE(routes);
+    bool route = false;
+    for (auto& r : *routes)
+        route = route || (r.prefix == 24 && r.dst == rtnl::inet(*parse_ip("203.0.113.0")) && r.gateway &&
+                          *r.gateway == rtnl::inet(*parse_ip("192.0.2.9")) && r.oif == br);
+    EXPECT_TRUE(route);
+    ASSERT_TRUE(nl::delete_address("nlbr0", v4, 24));
+    addrs = nl::list_addresses(AF_INET);
+    ASSERT_TRUE(addrs);
+    for (auto& a : *addrs) EXPECT_FALSE(a.addr == v4);
+
+    UniqueFd fd(::open(other.c_str(), O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(nl::move_link_to_netns_fd("nlv1x", fd.get(), "inner0"));
+    EXPECT_FALSE(nl::find_link("nlv1x"));
+    EXPECT_EQ(sh(in_ns(other, "ip link show inner0")).rc, 0);
+    auto bad = nl::set_master("nosuchlink", "nlbr0");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("nosuchlink"), std::string::npos) << bad.error().message;
+    EXPECT_FALSE(nl::create_bridge("bad/name"));
+    ASSERT_TRUE(nl::delete_link("nlv0"));
+    ASSERT_TRUE(nl::delete_link("nlbr0"));
+    ASSERT_TRUE(nl::delete_link("nlbr0")) << "deleting a missing link is no error";
+    EXPECT_FALSE(nl::find_link("nlbr0"));
+}
+
 TEST_F(Net, InternalNetworkHasNoWayOut) {
     uplink();
     create("priv", CreateOptions{.internal = true});

@@ -1,8 +1,11 @@
 // Pure logic of brig_network: addresses and IPAM, -p parsing, /etc files, DNS messages, rules.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <vector>
 
+#include "linux/netlink.hpp"
 #include "network/addr.hpp"
 #include "network/dns.hpp"
 #include "network/ipam.hpp"
@@ -227,4 +230,66 @@ TEST(Nft, RenderRules) {
     EXPECT_EQ(t.find("ip saddr 10.89.0.0/24 oifname != \"brig1\" masquerade"), std::string::npos) << t;
     EXPECT_NE(t.find("iifname \"brig1\" oifname != \"brig1\" drop"), std::string::npos) << t;
     EXPECT_NE(t.find("iifname \"brig0\" oifname { \"brig1\" } drop"), std::string::npos) << t;
+}
+
+TEST(EtcFiles, HostsCarryTheNetworksAliasesOncePerAddress) {
+    Attachment a;
+    a.ipv4 = "10.89.0.2";
+    a.ipv6 = "fd00::2";
+    a.aliases = {"db", "web", "db"};  // "web" is the hostname already
+    Attachment b;
+    b.ipv4 = "10.90.0.3";
+    NameConfig nc;
+    nc.hostname = "web";
+    nc.host_resolv_conf = "/nonexistent";
+    std::vector<Attachment> atts{a, b};
+    auto f = make_etc_files(nc, atts);
+    EXPECT_NE(f.hosts.find("10.89.0.2\tweb db\n"), std::string::npos) << f.hosts;
+    EXPECT_NE(f.hosts.find("fd00::2\tweb db\n"), std::string::npos) << f.hosts;
+    EXPECT_NE(f.hosts.find("10.90.0.3\tweb\n"), std::string::npos) << f.hosts;
+    EXPECT_EQ(f.hosts.find("127.0.1.1"), std::string::npos) << f.hosts;
+    // Disconnected from the second network: its entry is gone, nothing else changes.
+    auto g = make_etc_files(nc, std::span<const Attachment>(&a, 1));
+    EXPECT_EQ(g.hosts.find("10.90.0.3"), std::string::npos);
+    EXPECT_TRUE(f.hosts.starts_with(g.hosts)) << "entries are appended per network";
+}
+
+// The rtnetlink requests the library builds on (linux/netlink.hpp), without a kernel.
+TEST(Netlink, AddressAndRouteRequestLayoutAndDumpFlags) {
+    ifaddrmsg ifa{};
+    ifa.ifa_family = AF_INET6;
+    ifa.ifa_prefixlen = 64;
+    ifa.ifa_index = 9;
+    brig::netlink::Request req(RTM_NEWADDR, NLM_F_REQUEST, ifa);
+    unsigned char addr[16] = {0xfd};
+    req.put(IFA_LOCAL, addr, sizeof addr);
+    auto b = req.bytes();
+    // header 16 + ifaddrmsg 8 + attr 4 + 16
+    ASSERT_EQ(b.size(), 44u);
+    nlmsghdr h;
+    std::memcpy(&h, b.data(), sizeof h);
+    EXPECT_EQ(h.nlmsg_len, 44u);
+    EXPECT_EQ(h.nlmsg_type, RTM_NEWADDR);
+    ifaddrmsg got;
+    std::memcpy(&got, b.data() + 16, sizeof got);
+    EXPECT_EQ(got.ifa_prefixlen, 64);
+    EXPECT_EQ(got.ifa_index, 9u);
+    auto attrs = brig::netlink::parse_attrs(b.subspan(24));
+    ASSERT_TRUE(attrs);
+    ASSERT_EQ(attrs->size(), 1u);
+    EXPECT_EQ((*attrs)[0].type, IFA_LOCAL);
+    EXPECT_EQ((*attrs)[0].payload.size(), 16u);
+
+    rtmsg rtm{};
+    brig::netlink::Request dump(RTM_GETROUTE, NLM_F_REQUEST, rtm);
+    dump.add_flags(NLM_F_DUMP);
+    std::memcpy(&h, dump.bytes().data(), sizeof h);
+    EXPECT_EQ(h.nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+    EXPECT_EQ(h.nlmsg_len, 16u + sizeof(rtmsg));
+
+    EXPECT_TRUE(brig::netlink::valid_ifname("eth0"));
+    EXPECT_FALSE(brig::netlink::valid_ifname("a/b"));
+    EXPECT_FALSE(brig::netlink::valid_ifname("0123456789abcdef"));  // 16 chars: too long
+    brig::netlink::InetAddr v4{AF_INET, {}};
+    EXPECT_EQ(v4.size(), 4u);
 }

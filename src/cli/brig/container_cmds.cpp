@@ -16,6 +16,7 @@
 #include "engine/engine.hpp"
 #include "common/scope.hpp"
 #include "engine/spec.hpp"
+#include "engine/userns.hpp"
 #include "network/network.hpp"
 #include "runtime/container.hpp"
 
@@ -38,6 +39,7 @@ struct RunFlags {
     std::vector<std::string> devices, cap_add, cap_drop, security_opt, tmpfs, ulimits, log_opts;
     bool read_only = false, init = false, privileged = false;
     std::string userns, cgroup_parent, stop_signal;
+    std::vector<std::string> uidmaps, gidmaps;  // --uidmap/--gidmap (engine/userns.hpp)
     int stop_timeout = -1;
     std::string health_cmd, health_interval, health_timeout, health_start_period;
     int health_retries = 0;
@@ -84,7 +86,9 @@ void add_run_flags(CLI::App* c, RunFlags& f, bool is_run) {
     c->add_option("--tmpfs", f.tmpfs, "mount a tmpfs (PATH[:OPTIONS])");
     c->add_option("--ulimit", f.ulimits, "resource limit (NAME=SOFT[:HARD])");
     c->add_flag("--init", f.init, "run a small init as pid 1 that reaps zombies and forwards signals");
-    c->add_option("--userns", f.userns, "user namespace mode (host)");
+    c->add_option("--userns", f.userns, "user namespace: host (default), auto or auto:size=N");
+    c->add_option("--uidmap", f.uidmaps, "a uid mapping CONTAINER_ID:HOST_ID:AMOUNT (a user namespace of its own)");
+    c->add_option("--gidmap", f.gidmaps, "a gid mapping CONTAINER_ID:HOST_ID:AMOUNT (default: as --uidmap)");
     c->add_flag("--privileged", f.privileged, "all capabilities, all devices, no seccomp or masked paths");
     c->add_option("--restart", f.restart, "restart policy: no, on-failure[:N], always, unless-stopped");
     c->add_option("--log-driver", f.log_driver, "json-file or none");
@@ -233,7 +237,6 @@ Result<ContainerRecord> record_from_flags(const Globals& g, RunFlags& f, std::ve
             return fail("unknown --log-opt {:?}: use max-size or max-file", k);
         }
     }
-    if (!f.userns.empty() && f.userns != "host") return fail("invalid --userns {:?}: only host is supported", f.userns);
 
     json hc = json::object();
     if (!f.memory.empty()) {
@@ -285,7 +288,7 @@ Result<ContainerRecord> record_from_flags(const Globals& g, RunFlags& f, std::ve
         ulimits.push_back(*l);
     }
     if (!ulimits.empty()) hc["Ulimits"] = ulimits;
-    if (!f.userns.empty()) hc["UsernsMode"] = f.userns;
+    if (auto r = engine::usermap::parse_flags(f.userns, f.uidmaps, f.gidmaps, hc); !r) return std::unexpected(r.error());
     if (!f.ip.empty()) hc["IPv4Address"] = f.ip;
     if (!f.ip6.empty()) hc["IPv6Address"] = f.ip6;
     if (!f.mac.empty()) hc["MacAddress"] = f.mac;
@@ -347,11 +350,13 @@ int do_run(Globals& g, RunFlags& f, const std::vector<std::string>& args, bool s
     if (!e) return report_error(e.error().what(), 125);
     auto rec = record_from_flags(g, f, args);
     if (!rec) return report_error(rec.error().what(), 125);
-    if (auto r = create_container(*e, *rec); !r) {
+    auto created = create_container(*e, *rec);
+    if (!created) {
         release_image_rootfs(g, *rec);
         remove_volumes(g, f.created_volumes);
-        return report_error(r.error().what(), 125);
     }
+    release_volume_locks();  // the record exists (or nothing does): volume rm may look now
+    if (!created) return report_error(created.error().what(), 125);
     if (!start) {
         fmt::print("{}\n", rec->id);
         return 0;
@@ -394,20 +399,14 @@ int for_each_container(Globals& g, const std::vector<std::string>& refs,
     return rc;
 }
 
-int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vector<std::string>& env,
+// exec in the found container: the runtime's exec with our flags; returns its exit code.
+int exec_in(Engine& e, const ContainerRef& c, bool interactive, bool tty, bool detach, const std::vector<std::string>& env,
             const std::string& user, const std::string& workdir, const std::vector<std::string>& args) {
-    if (args.size() < 2) return report_error("\"exec\" requires at least 2 arguments: brig exec [OPTIONS] CONTAINER COMMAND [ARG...]", 125);
-    auto e = open_engine(g);
-    if (!e) return report_error(e.error().what(), 125);
-    auto id = e->store.resolve(args[0]);
-    if (!id) return report_error(fmt::format("Error response from daemon: {}", id.error().message), 125);
-    auto rec = e->store.load(*id);
-    if (!rec) return report_error(rec.error().what(), 125);
-    auto live = e->store.live_state(*rec);
-    if (live.status == "paused") return report_error(fmt::format("Error response from daemon: container {} is paused, unpause the container before exec", *id), 125);
+    auto live = e.store.live_state(c.rec);
+    if (live.status == "paused") return report_error(fmt::format("Error response from daemon: container {} is paused, unpause the container before exec", c.id), 125);
     if (!live.running() || live.status != "running")
-        return report_error(fmt::format("Error response from daemon: container {} is not running", *id), 125);
-    std::vector<std::string> argv = {rec->runtime, "--root", e->store.runtime_root(), "exec"};
+        return report_error(fmt::format("Error response from daemon: container {} is not running", c.id), 125);
+    std::vector<std::string> argv = {c.rec.runtime, "--root", e.store.runtime_root(), "exec"};
     if (tty) argv.push_back("--tty");
     if (detach) argv.push_back("--detach");
     for (const auto& kv : env) {
@@ -416,12 +415,12 @@ int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vect
     }
     if (!workdir.empty()) argv.insert(argv.end(), {"--cwd", workdir});
     if (!user.empty()) {
-        auto u = resolve_user(rec->rootfs, user);
+        auto u = resolve_user(c.rec.rootfs, user);
         if (!u) return report_error(u.error().what(), 126);
         argv.insert(argv.end(), {"--user", fmt::format("{}:{}", u->uid, u->gid)});
         for (auto gid : u->additional_gids) argv.insert(argv.end(), {"--additional-gids", std::to_string(gid)});
     }
-    argv.push_back(*id);
+    argv.push_back(c.id);
     argv.insert(argv.end(), args.begin() + 1, args.end());
     pid_t child = ::fork();
     if (child < 0) return report_error("fork failed", 125);
@@ -448,6 +447,14 @@ int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vect
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vector<std::string>& env,
+            const std::string& user, const std::string& workdir, const std::vector<std::string>& args) {
+    if (args.size() < 2) return report_error("\"exec\" requires at least 2 arguments: brig exec [OPTIONS] CONTAINER COMMAND [ARG...]", 125);
+    return with_container(g, args[0], [&](Engine& e, ContainerRef& c) {
+        return exec_in(e, c, interactive, tty, detach, env, user, workdir, args);
+    }, {.missing_code = 125});
 }
 
 void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
@@ -484,23 +491,11 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
                 g.exit_code = report_error("you cannot start and attach multiple containers at once", 125);
                 return;
             }
-            auto e = open_engine(g);
-            if (!e) {
-                g.exit_code = report_error(e.error().what(), 125);
-                return;
-            }
-            auto id = e->store.resolve((*refs)[0]);
-            if (!id) {
-                g.exit_code = report_error(id.error().what(), 125);
-                return;
-            }
-            auto rec = e->store.load(*id);
-            auto sock = start_container(*e, *id, true);
-            if (!sock) {
-                g.exit_code = report_error(sock.error().what(), start_error_exit_code(sock.error().message));
-                return;
-            }
-            g.exit_code = attach_and_wait(*e, *rec, std::move(*sock), false);
+            g.exit_code = with_container(g, (*refs)[0], [](Engine& e, ContainerRef& c) {
+                auto sock = start_container(e, c.id, true);
+                if (!sock) return report_error(sock.error().what(), start_error_exit_code(sock.error().message));
+                return attach_and_wait(e, c.rec, std::move(*sock), c.rec.auto_remove);
+            }, {.missing_code = 125});
         });
     }
     {
@@ -591,27 +586,11 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         auto* c = app.add_subcommand("rename", "rename a container");
         c->add_option("names", *args, "CONTAINER NEW_NAME")->required()->expected(2);
         c->callback([&g, args] {
-            auto e = open_engine(g);
-            if (!e) {
-                g.exit_code = report_error(e.error().what(), 125);
-                return;
-            }
-            auto id = e->store.resolve((*args)[0]);
-            if (!id) {
-                g.exit_code = report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
-                return;
-            }
-            auto lock = e->store.lock(*id);
-            auto rec = e->store.load(*id);
-            if (!lock || !rec) {
-                g.exit_code = report_error(fmt::format("Error response from daemon: No such container: {}", (*args)[0]), 1);
-                return;
-            }
-            if (auto r = e->store.rename(*rec, (*args)[1]); !r) {
-                g.exit_code = report_error(fmt::format("Error response from daemon: {}", r.error().what()), 1);
-                return;
-            }
-            g.exit_code = 0;
+            g.exit_code = with_container(g, (*args)[0], [&](Engine& e, ContainerRef& c) {
+                if (auto r = e.store.rename(c.rec, (*args)[1]); !r)
+                    return report_error(fmt::format("Error response from daemon: {}", r.error().what()), 1);
+                return 0;
+            }, {.lock = true});
         });
     }
     {
@@ -623,28 +602,16 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_flag("--sig-proxy,!--no-sig-proxy", *sig_proxy, "proxy signals to the container");
         c->add_option("container", *ref, "container")->required();
         c->callback([&g, ref, no_stdin, sig_proxy] {
-            auto e = open_engine(g);
-            if (!e) {
-                g.exit_code = report_error(e.error().what(), 125);
-                return;
-            }
-            auto id = e->store.resolve(*ref);
-            if (!id) {
-                g.exit_code = report_error(id.error().what(), 125);
-                return;
-            }
-            auto rec = e->store.load(*id);
-            auto sock = attach_container(*e, *id);
-            if (!sock || !rec) {
-                g.exit_code = report_error(sock ? "no such container" : sock.error().what(), 125);
-                return;
-            }
-            AttachOptions ao;
-            ao.tty = rec->tty;
-            ao.stdin_open = rec->open_stdin && !*no_stdin;
-            ao.sig_proxy = *sig_proxy;
-            int code = attach_pump(sock->get(), ao);
-            g.exit_code = code < 0 ? 0 : code;
+            g.exit_code = with_container(g, *ref, [&](Engine& e, ContainerRef& c) {
+                auto sock = attach_container(e, c.id);
+                if (!sock) return report_error(sock.error().what(), 125);
+                AttachOptions ao;
+                ao.tty = c.rec.tty;
+                ao.stdin_open = c.rec.open_stdin && !*no_stdin;
+                ao.sig_proxy = *sig_proxy;
+                int code = attach_pump(sock->get(), ao);
+                return code < 0 ? 0 : code;
+            }, {.missing_code = 125});
         });
     }
     {

@@ -171,9 +171,8 @@ int do_inspect(Globals& g, const std::vector<std::string>& refs, const std::stri
     ojson out = ojson::array();
     int rc = 0;
     for (const auto& ref : refs) {
-        auto id = e->store.resolve(ref);
-        auto rec = id ? e->store.load(*id) : Result<ContainerRecord>(std::unexpected(id.error()));
-        if (!rec) {
+        auto c = find_container(*e, ref);
+        if (!c) {
             // docker's top-level inspect falls back to images.
             if (auto img = image_inspect_json(g, ref)) {
                 out.push_back(std::move(*img));
@@ -182,7 +181,7 @@ int do_inspect(Globals& g, const std::vector<std::string>& refs, const std::stri
             rc = report_error(fmt::format("Error: No such object: {}", ref), 1);
             continue;
         }
-        out.push_back(inspect_json(*e, *rec, e->store.live_state(*rec)));
+        out.push_back(inspect_json(*e, c->rec, e->store.live_state(c->rec)));
     }
     if (!format.empty()) {
         for (const auto& o : out) fmt::print("{}\n", render_template(format, o));
@@ -197,16 +196,11 @@ std::string user_name(uid_t uid) {
     return std::to_string(uid);
 }
 
-int do_top(Globals& g, const std::string& ref) {
-    auto e = open_engine(g);
-    if (!e) return report_error(e.error().what(), 125);
-    auto id = e->store.resolve(ref);
-    if (!id) return report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
-    auto rec = e->store.load(*id);
-    if (!rec) return report_error(rec.error().what(), 1);
-    auto live = e->store.live_state(*rec);
-    if (!live.running()) return report_error(fmt::format("Error response from daemon: container {} is not running", *id), 1);
-    auto pids = cgroup::pids(container_cgroup_dirs(*rec));
+// docker top: the container's processes, from its cgroups.
+int print_top(Engine& e, const ContainerRef& c) {
+    auto live = e.store.live_state(c.rec);
+    if (!live.running()) return report_error(fmt::format("Error response from daemon: container {} is not running", c.id), 1);
+    auto pids = cgroup::pids(container_cgroup_dirs(c.rec));
     std::sort(pids.begin(), pids.end());
     long hz = ::sysconf(_SC_CLK_TCK);
     std::vector<std::vector<std::string>> table = {{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}};
@@ -235,6 +229,10 @@ int do_top(Globals& g, const std::string& ref) {
     return 0;
 }
 
+int do_top(Globals& g, const std::string& ref) {
+    return with_container(g, ref, [](Engine& e, ContainerRef& c) { return print_top(e, c); });
+}
+
 int do_stats(Globals& g, const std::vector<std::string>& refs, bool all, bool no_stream, const std::string& format) {
     auto e = open_engine(g);
     if (!e) return report_error(e.error().what(), 125);
@@ -244,11 +242,9 @@ int do_stats(Globals& g, const std::vector<std::string>& refs, bool all, bool no
             if (all || c.live.running()) targets.push_back(std::move(c));
     } else {
         for (const auto& ref : refs) {
-            auto id = e->store.resolve(ref);
-            if (!id) return report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
-            auto rec = e->store.load(*id);
-            if (!rec) return report_error(rec.error().what(), 1);
-            targets.push_back({*rec, e->store.live_state(*rec)});
+            auto c = find_container(*e, ref);
+            if (!c) return report_error(fmt::format("Error response from daemon: {}", c.error().message), 1);
+            targets.push_back({c->rec, e->store.live_state(c->rec)});
         }
     }
     std::vector<StatsSample> prev;
@@ -291,16 +287,10 @@ int do_cp(Globals& g, const std::string& src, const std::string& dst) {
     if (sc.empty() == dc.empty())
         return report_error("copying between containers, or between two host paths, is not supported: "
                             "one of SRC and DEST must be CONTAINER:PATH", 125);
-    auto e = open_engine(g);
-    if (!e) return report_error(e.error().what(), 125);
-    const std::string& ref = sc.empty() ? dc : sc;
-    auto id = e->store.resolve(ref);
-    if (!id) return report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
-    auto rec = e->store.load(*id);
-    if (!rec) return report_error(rec.error().what(), 1);
-    auto r = sc.empty() ? copy_to_container(sp, rec->rootfs, dp) : copy_from_container(rec->rootfs, sp, dp);
-    if (!r) return report_error(r.error().what(), 1);
-    return 0;
+    return with_container(g, sc.empty() ? dc : sc, [&](Engine&, ContainerRef& c) {
+        auto r = sc.empty() ? copy_to_container(sp, c.rec.rootfs, dp) : copy_from_container(c.rec.rootfs, sp, dp);
+        return r ? 0 : report_error(r.error().what(), 1);
+    });
 }
 
 }  // namespace
@@ -356,22 +346,7 @@ void add_container_info_commands(CLI::App& top, CLI::App& group, Globals& g) {
             c->add_flag("-t,--timestamps", f->timestamps, "show timestamps");
             c->add_flag("--details", f->details, "extra details (none)");
             c->add_option("container", f->ref, "container")->required();
-            c->callback([&g, f] {
-                auto e = open_engine(g);
-                if (!e) {
-                    g.exit_code = report_error(e.error().what(), 125);
-                    return;
-                }
-                auto id = e->store.resolve(f->ref);
-                if (!id) {
-                    g.exit_code = report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
-                    return;
-                }
-                auto rec = e->store.load(*id);
-                if (!rec) {
-                    g.exit_code = report_error(rec.error().what(), 1);
-                    return;
-                }
+            c->callback([&g, f] { g.exit_code = with_container(g, f->ref, [&](Engine& e, ContainerRef& c) {
                 LogsOptions o;
                 o.follow = f->follow;
                 o.timestamps = f->timestamps;
@@ -380,15 +355,13 @@ void add_container_info_commands(CLI::App& top, CLI::App& group, Globals& g) {
                 if (f->tail != "all") {
                     char* end = nullptr;
                     long n = std::strtol(f->tail.c_str(), &end, 10);
-                    if (end == f->tail.c_str() || *end != '\0') {
-                        g.exit_code = report_error(fmt::format("invalid --tail {:?}: a number or \"all\"", f->tail), 125);
-                        return;
-                    }
+                    if (end == f->tail.c_str() || *end != '\0')
+                        return report_error(fmt::format("invalid --tail {:?}: a number or \"all\"", f->tail), 125);
                     if (n >= 0) o.tail = static_cast<size_t>(n);
                 }
-                auto r = print_logs(*e, *rec, o);
-                g.exit_code = r ? 0 : report_error(r.error().what(), 1);
-            });
+                auto r = print_logs(e, c.rec, o);
+                return r ? 0 : report_error(r.error().what(), 1);
+            }); });
         }
         {
             auto args = std::make_shared<std::vector<std::string>>();
@@ -421,33 +394,16 @@ void add_container_info_commands(CLI::App& top, CLI::App& group, Globals& g) {
             auto args = std::make_shared<std::vector<std::string>>();
             auto* c = app->add_subcommand("port", "list a container's published ports");
             c->add_option("container", *args, "CONTAINER [PORT]")->required();
-            c->callback([&g, args] {
-                auto e = open_engine(g);
-                if (!e) {
-                    g.exit_code = report_error(e.error().what(), 125);
-                    return;
-                }
-                auto id = e->store.resolve((*args)[0]);
-                if (!id) {
-                    g.exit_code = report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
-                    return;
-                }
-                auto rec = e->store.load(*id);
-                if (!rec) {
-                    g.exit_code = report_error(rec.error().what(), 1);
-                    return;
-                }
+            c->callback([&g, args] { g.exit_code = with_container(g, (*args)[0], [&](Engine& e, ContainerRef& c) {
                 std::string filter = args->size() > 1 ? (*args)[1] : "";
-                auto lines = port_lines(e->store.root(), *rec, filter);
-                if (lines.empty() && !filter.empty()) {
-                    g.exit_code = report_error(fmt::format("Error: No public port '{}' published for {}",
-                                                           filter.find('/') == std::string::npos ? filter + "/tcp" : filter,
-                                                           (*args)[0]), 1);
-                    return;
-                }
+                auto lines = port_lines(e.store.root(), c.rec, filter);
+                if (lines.empty() && !filter.empty())
+                    return report_error(fmt::format("Error: No public port '{}' published for {}",
+                                                    filter.find('/') == std::string::npos ? filter + "/tcp" : filter,
+                                                    (*args)[0]), 1);
                 for (const auto& l : lines) fmt::print("{}\n", l);
-                g.exit_code = 0;
-            });
+                return 0;
+            }); });
         }
     }
 }

@@ -11,12 +11,16 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "common/scope.hpp"
 #include "image/archive.hpp"
 #include "image/inspect.hpp"
 #include "image/reference.hpp"
+#include "image/registry/http.hpp"
+#include "image/registry/progress.hpp"
 #include "image/store.hpp"
 #include "storage/overlay.hpp"
 
@@ -244,9 +248,21 @@ void add_load(CLI::App* parent, Globals& g) {
         if (!platform) return void(g.exit_code = report_error(platform.error().what()));
         auto store = open_store(g);
         if (!store) return void(g.exit_code = report_error(store.error().what()));
-        LogLine log;
-        if (!o->quiet && g.debug) log = [](const std::string& s) { fmt::print(stderr, "{}\n", s); };
-        auto r = load_archive(*store, o->input, *platform, log);
+        LoadHooks hooks;
+        if (!o->quiet && g.debug) hooks.log = [](const std::string& s) { fmt::print(stderr, "{}\n", s); };
+        // On a terminal each layer gets a progress line as docker draws it; otherwise the
+        // output stays plain (only the "Loaded image" lines).
+        std::optional<registry::TransferProgress> progress;
+        if (!o->quiet && ::isatty(STDERR_FILENO) == 1) {
+            progress.emplace(stderr, true);
+            hooks.layer_start = [&progress](const std::string& id, int64_t size) { return progress->add(id, size, "Loading layer"); };
+            hooks.layer_bytes = [&progress](size_t slot, uint64_t done) { progress->set_bytes(slot, done); };
+            hooks.layer_done = [&progress](size_t slot, bool ok, bool present) {
+                progress->set_status(slot, !ok ? "Failed" : present ? "Already exists" : "Loaded", true);
+            };
+        }
+        auto r = load_archive(*store, o->input, *platform, hooks);
+        if (progress) progress->finish();
         if (!r) return void(g.exit_code = report_error(r.error().what()));
         for (auto& n : r->names) fmt::print("Loaded image: {}\n", n);
         for (auto& id : r->ids) fmt::print("Loaded image ID: {}\n", id.str());
@@ -311,6 +327,23 @@ void add_save(CLI::App* parent, Globals& g) {
 
 // ---- import
 
+// The tarball: a file, "-" for stdin, or an http(s) URL streamed through libcurl (as docker's
+// `import URL`): bytes are hashed, inflated and unpacked while they arrive.
+Result<std::unique_ptr<ByteSource>> open_import_source(const std::string& file) {
+    if (file.starts_with("http://") || file.starts_with("https://")) {
+        registry::HttpRequest req;
+        req.url = file;
+        req.max_body = 64u << 10;  // of an error document
+        auto body = registry::HttpBodySource::open(req, 0);
+        if (!body) return std::unexpected(body.error());
+        if (long st = (*body)->status(); st < 200 || st >= 300) return fail("GET {}: HTTP status {}", file, st);
+        return std::unique_ptr<ByteSource>(std::move(*body));
+    }
+    UniqueFd fd(file == "-" ? ::dup(0) : ::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return sys_fail("open {}", file);
+    return std::unique_ptr<ByteSource>(std::make_unique<FdSource>(std::move(fd)));
+}
+
 void add_import(CLI::App* parent, Globals& g) {
     struct Opts {
         std::string file, name, message, platform;
@@ -322,7 +355,7 @@ void add_import(CLI::App* parent, Globals& g) {
         ->allow_extra_args(false);
     c->add_option("-m,--message", o->message, "commit message");
     c->add_option("--platform", o->platform, "os/arch[/variant] of the image (default: this host)");
-    c->add_option("file", o->file, "tarball (any compression) or - for stdin")->required();
+    c->add_option("file", o->file, "tarball (any compression), an http(s) URL, or - for stdin")->required();
     c->add_option("reference", o->name, "REPOSITORY[:TAG]");
     c->callback([o, &g] {
         auto store = open_store(g);
@@ -336,10 +369,9 @@ void add_import(CLI::App* parent, Globals& g) {
             if (!p) return void(g.exit_code = report_error(p.error().what()));
             opts.platform = *p;
         }
-        UniqueFd fd(o->file == "-" ? ::dup(0) : ::open(o->file.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) return void(g.exit_code = report_error(fmt::format("open {}: {}", o->file, std::strerror(errno))));
-        FdSource src(std::move(fd));
-        auto rec = import_rootfs(*store, src, opts);
+        auto src = open_import_source(o->file);
+        if (!src) return void(g.exit_code = report_error(src.error().what()));
+        auto rec = import_rootfs(*store, **src, opts);
         if (!rec) return void(g.exit_code = report_error(fmt::format("import {}: {}", o->file, rec.error().what())));
         fmt::print("{}\n", rec->id.str());
     });

@@ -193,7 +193,11 @@ void add_network_commands(CLI::App& app, Globals& g) {
         extra.netns_path = ns;
         extra.network = f->net;
         auto r = network::attach(extra);
-        if (!r) g.exit_code = report_error(r.error().what());
+        if (!r) {
+            g.exit_code = report_error(r.error().what());
+            return;
+        }
+        if (auto h = engine::refresh_hosts(g.root, *rec); !h) g.exit_code = report_error(h.error().what());
     });
 
     auto* disconnect = net->add_subcommand("disconnect", "disconnect a container from a network");
@@ -204,7 +208,14 @@ void add_network_commands(CLI::App& app, Globals& g) {
         engine::Store store(g.root);
         auto id = store.resolve(f->container);
         auto r = network::disconnect(g.root, f->net, id ? *id : f->container);
-        if (!r) g.exit_code = report_error(r.error().what());
+        if (!r) {
+            g.exit_code = report_error(r.error().what());
+            return;
+        }
+        if (!id) return;
+        if (auto rec = store.load(*id)) {
+            if (auto h = engine::refresh_hosts(g.root, *rec); !h) g.exit_code = report_error(h.error().what());
+        }
     });
 }
 

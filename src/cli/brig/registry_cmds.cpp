@@ -14,8 +14,11 @@
 
 #include <fmt/core.h>
 
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <tuple>
 
 namespace brig::cli {
 
@@ -23,26 +26,47 @@ namespace {
 
 namespace reg = brig::registry;
 
-// Options every registry command shares.
+// Runs a command body: an error becomes the message and exit status 1, success exit status 0.
+void run_body(Globals& globals, const std::function<Result<void>()>& body) {
+    auto r = body();
+    globals.exit_code = r ? 0 : report_error(r.error().what());
+}
+
+// Options the registry commands share: which registry flags a command takes and how they
+// become client options and the credentials file.
 struct RegistryFlags {
     bool tls_verify = true;
     std::string authfile;
     std::string creds;  // USER[:PASSWORD]
 
-    void add_to(CLI::App* cmd, bool with_creds = true) {
-        cmd->add_flag("--tls-verify", tls_verify,
-                      "verify TLS certificates; false also allows plain http (default true; local registries "
-                      "may always use http)");
-        cmd->add_option("--authfile", authfile, "credentials file (default: $REGISTRY_AUTH_FILE, "
-                                                "$XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)");
-        if (with_creds) cmd->add_option("--creds", creds, "USER[:PASSWORD] for the registry");
+    enum class Set { All, NoCreds, AuthfileOnly };
+
+    void add_to(CLI::App* cmd, Set set = Set::All) {
+        if (set != Set::AuthfileOnly) {
+            cmd->add_flag("--tls-verify", tls_verify,
+                          "verify TLS certificates; false also allows plain http (default true; local registries "
+                          "may always use http)");
+        }
+        cmd->add_option("--authfile", authfile,
+                        set == Set::AuthfileOnly ? "credentials file (default: as for login)"
+                                                 : "credentials file (default: $REGISTRY_AUTH_FILE, "
+                                                   "$XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)");
+        if (set == Set::All) cmd->add_option("--creds", creds, "USER[:PASSWORD] for the registry");
     }
 
-    Result<reg::ClientOptions> client_options() const {
+    // The file login writes and logout edits.
+    std::filesystem::path auth_file() const {
+        return authfile.empty() ? reg::default_auth_file() : std::filesystem::path(authfile);
+    }
+
+    // Client options; `explicit_creds` (login's) win over --creds.
+    Result<reg::ClientOptions> client_options(std::optional<reg::Credentials> explicit_creds = std::nullopt) const {
         reg::ClientOptions o;
         o.tls_verify = tls_verify;
         o.auth_file = authfile;
-        if (!creds.empty()) {
+        if (explicit_creds) {
+            o.credentials = std::move(explicit_creds);
+        } else if (!creds.empty()) {
             reg::Credentials c;
             size_t colon = creds.find(':');
             c.username = creds.substr(0, colon);
@@ -78,46 +102,33 @@ void pull_command(CLI::App& app, Globals& globals) {
         ->check(CLI::Range(1, 16));
     o->reg.add_to(cmd);
     cmd->callback([o, &globals] {
-        auto ref = image::parse_reference(strip_transport(o->image));
-        if (!ref) {
-            globals.exit_code = report_error(ref.error().what());
-            return;
-        }
-        reg::PullOptions opts;
-        auto client = o->reg.client_options();
-        if (!client) {
-            globals.exit_code = report_error(client.error().what());
-            return;
-        }
-        opts.client = std::move(*client);
-        opts.parallel = o->parallel;
-        if (!o->platform.empty()) {
-            auto p = image::Platform::parse(o->platform);
-            if (!p) {
-                globals.exit_code = report_error(fmt::format("--platform: {}", p.error().what()));
-                return;
+        run_body(globals, [&]() -> Result<void> {
+            auto ref = image::parse_reference(strip_transport(o->image));
+            if (!ref) return std::unexpected(ref.error());
+            reg::PullOptions opts;
+            auto client = o->reg.client_options();
+            if (!client) return std::unexpected(client.error());
+            opts.client = std::move(*client);
+            opts.parallel = o->parallel;
+            if (!o->platform.empty()) {
+                auto p = image::Platform::parse(o->platform);
+                if (!p) return wrap(std::move(p), "--platform");
+                opts.platform = *p;
             }
-            opts.platform = *p;
-        }
-        opts.progress = o->quiet ? nullptr : stderr;
-        opts.progress_tty = ::isatty(STDERR_FILENO) == 1;
-        auto store = image::Store::open(globals.root);
-        if (!store) {
-            globals.exit_code = report_error(store.error().what());
-            return;
-        }
-        auto rec = reg::pull_image(*store, *ref, opts);
-        if (!rec) {
-            globals.exit_code = report_error(rec.error().what());
-            return;
-        }
-        if (!o->quiet) {
-            std::string digest = rec->repo_digests.empty() ? rec->manifest_digest.str() : rec->repo_digests.front();
-            if (size_t at = digest.find('@'); at != std::string::npos) digest = digest.substr(at + 1);
-            fmt::print(stderr, "Digest: {}\n", digest);
-        }
-        fmt::print("{}\n", ref->str());
-        globals.exit_code = 0;
+            opts.progress = o->quiet ? nullptr : stderr;
+            opts.progress_tty = ::isatty(STDERR_FILENO) == 1;
+            auto store = image::Store::open(globals.root);
+            if (!store) return std::unexpected(store.error());
+            auto rec = reg::pull_image(*store, *ref, opts);
+            if (!rec) return std::unexpected(rec.error());
+            if (!o->quiet) {
+                std::string digest = rec->repo_digests.empty() ? rec->manifest_digest.str() : rec->repo_digests.front();
+                if (size_t at = digest.find('@'); at != std::string::npos) digest = digest.substr(at + 1);
+                fmt::print(stderr, "Digest: {}\n", digest);
+            }
+            fmt::print("{}\n", ref->str());
+            return {};
+        });
     });
 }
 
@@ -135,37 +146,27 @@ void push_command(CLI::App& app, Globals& globals) {
     cmd->add_flag("-q,--quiet", o->quiet, "no progress output");
     o->reg.add_to(cmd);
     cmd->callback([o, &globals] {
-        std::string_view dest_text = o->dest.empty() ? std::string_view(o->image) : strip_transport(o->dest);
-        auto dest = image::parse_reference(dest_text);
-        if (!dest) {
-            globals.exit_code = report_error(dest.error().what());
-            return;
-        }
-        auto client = o->reg.client_options();
-        if (!client) {
-            globals.exit_code = report_error(client.error().what());
-            return;
-        }
-        reg::PushOptions opts;
-        opts.client = std::move(*client);
-        opts.progress = o->quiet ? nullptr : stderr;
-        opts.progress_tty = ::isatty(STDERR_FILENO) == 1;
-        auto store = image::Store::open(globals.root);
-        if (!store) {
-            globals.exit_code = report_error(store.error().what());
-            return;
-        }
-        auto digest = reg::push_image(*store, o->image, *dest, opts);
-        if (!digest) {
-            globals.exit_code = report_error(digest.error().what());
-            return;
-        }
-        if (o->quiet) {
-            fmt::print("{}\n", digest->str());
-        } else {
-            fmt::print("{}: digest: {}\n", dest->tag.empty() ? dest->str() : dest->tag, digest->str());
-        }
-        globals.exit_code = 0;
+        run_body(globals, [&]() -> Result<void> {
+            std::string_view dest_text = o->dest.empty() ? std::string_view(o->image) : strip_transport(o->dest);
+            auto dest = image::parse_reference(dest_text);
+            if (!dest) return std::unexpected(dest.error());
+            auto client = o->reg.client_options();
+            if (!client) return std::unexpected(client.error());
+            reg::PushOptions opts;
+            opts.client = std::move(*client);
+            opts.progress = o->quiet ? nullptr : stderr;
+            opts.progress_tty = ::isatty(STDERR_FILENO) == 1;
+            auto store = image::Store::open(globals.root);
+            if (!store) return std::unexpected(store.error());
+            auto digest = reg::push_image(*store, o->image, *dest, opts);
+            if (!digest) return std::unexpected(digest.error());
+            if (o->quiet) {
+                fmt::print("{}\n", digest->str());
+            } else {
+                fmt::print("{}: digest: {}\n", dest->tag.empty() ? dest->str() : dest->tag, digest->str());
+            }
+            return {};
+        });
     });
 }
 
@@ -193,78 +194,60 @@ Result<std::string> prompt(const char* label, bool secret) {
     return line;
 }
 
-void login_command(CLI::App& app, Globals& globals) {
-    auto* cmd = app.add_subcommand("login", "log in to a registry (stores the credentials)");
-    struct Opts {
-        std::string registry;
-        std::string username;
-        std::string password;
-        bool password_stdin = false;
-        RegistryFlags reg;
-    };
-    auto o = std::make_shared<Opts>();
-    cmd->add_option("REGISTRY", o->registry, "registry host[:port]")->required();
-    cmd->add_option("-u,--username", o->username, "user name");
-    cmd->add_option("-p,--password", o->password, "password (visible to other users: prefer --password-stdin)");
-    cmd->add_flag("--password-stdin", o->password_stdin, "read the password from stdin");
-    o->reg.add_to(cmd, /*with_creds=*/false);
-    cmd->callback([o, &globals] {
-        auto registry = reg::normalize_registry(o->registry);
-        if (!registry) {
-            globals.exit_code = report_error(registry.error().what());
-            return;
-        }
-        if (o->password_stdin && !o->password.empty()) {
-            globals.exit_code = report_error("--password and --password-stdin are mutually exclusive");
-            return;
-        }
-        reg::Credentials creds;
-        creds.username = o->username;
-        creds.password = o->password;
-        if (o->password_stdin) {
-            if (creds.username.empty()) {
-                globals.exit_code = report_error("--password-stdin needs --username");
-                return;
-            }
+// login's user name and password: flags, stdin, or a prompt on the terminal.
+struct LoginInput {
+    std::string username;
+    std::string password;
+    bool password_stdin = false;
+
+    Result<reg::Credentials> credentials() const {
+        if (password_stdin && !password.empty()) return fail("--password and --password-stdin are mutually exclusive");
+        reg::Credentials creds{username, password, {}};
+        if (password_stdin) {
+            if (creds.username.empty()) return fail("--password-stdin needs --username");
             std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
             while (!all.empty() && (all.back() == '\n' || all.back() == '\r')) all.pop_back();
             creds.password = std::move(all);
         }
-        if (creds.username.empty()) {
-            auto u = prompt("Username", false);
-            if (!u) {
-                globals.exit_code = report_error(u.error().what());
-                return;
-            }
-            creds.username = *u;
+        for (auto [field, label, secret] : {std::tuple{&creds.username, "Username", false},
+                                            std::tuple{&creds.password, "Password", true}}) {
+            if (!field->empty()) continue;
+            auto line = prompt(label, secret);
+            if (!line) return std::unexpected(line.error());
+            *field = std::move(*line);
         }
-        if (creds.password.empty()) {
-            auto p = prompt("Password", true);
-            if (!p) {
-                globals.exit_code = report_error(p.error().what());
-                return;
-            }
-            creds.password = *p;
-        }
-        if (creds.username.empty() || creds.password.empty()) {
-            globals.exit_code = report_error("login: user name and password must not be empty");
-            return;
-        }
-        reg::ClientOptions copts;
-        copts.tls_verify = o->reg.tls_verify;
-        copts.credentials = creds;
-        reg::RegistryClient client(*registry, copts);
-        if (auto ok = client.ping(); !ok) {
-            globals.exit_code = report_error(fmt::format("login to {} failed: {}", *registry, ok.error().what()));
-            return;
-        }
-        std::filesystem::path file = o->reg.authfile.empty() ? reg::default_auth_file() : std::filesystem::path(o->reg.authfile);
-        if (auto s = reg::save_credentials(file, *registry, creds); !s) {
-            globals.exit_code = report_error(s.error().what());
-            return;
-        }
-        fmt::print("Login Succeeded!\n");
-        globals.exit_code = 0;
+        if (creds.username.empty() || creds.password.empty()) return fail("login: user name and password must not be empty");
+        return creds;
+    }
+};
+
+void login_command(CLI::App& app, Globals& globals) {
+    auto* cmd = app.add_subcommand("login", "log in to a registry (stores the credentials)");
+    struct Opts {
+        std::string registry;
+        LoginInput input;
+        RegistryFlags reg;
+    };
+    auto o = std::make_shared<Opts>();
+    cmd->add_option("REGISTRY", o->registry, "registry host[:port]")->required();
+    cmd->add_option("-u,--username", o->input.username, "user name");
+    cmd->add_option("-p,--password", o->input.password, "password (visible to other users: prefer --password-stdin)");
+    cmd->add_flag("--password-stdin", o->input.password_stdin, "read the password from stdin");
+    o->reg.add_to(cmd, RegistryFlags::Set::NoCreds);
+    cmd->callback([o, &globals] {
+        run_body(globals, [&]() -> Result<void> {
+            auto registry = reg::normalize_registry(o->registry);
+            if (!registry) return std::unexpected(registry.error());
+            auto creds = o->input.credentials();
+            if (!creds) return std::unexpected(creds.error());
+            auto copts = o->reg.client_options(*creds);
+            if (!copts) return std::unexpected(copts.error());
+            reg::RegistryClient client(*registry, *copts);
+            if (auto ok = client.ping(); !ok) return wrap(std::move(ok), fmt::format("login to {} failed", *registry));
+            if (auto s = reg::save_credentials(o->reg.auth_file(), *registry, *creds); !s) return s;
+            fmt::print("Login Succeeded!\n");
+            return {};
+        });
     });
 }
 
@@ -272,29 +255,22 @@ void logout_command(CLI::App& app, Globals& globals) {
     auto* cmd = app.add_subcommand("logout", "remove the stored credentials of a registry");
     struct Opts {
         std::string registry;
-        std::string authfile;
+        RegistryFlags reg;
     };
     auto o = std::make_shared<Opts>();
     cmd->add_option("REGISTRY", o->registry, "registry host[:port]")->required();
-    cmd->add_option("--authfile", o->authfile, "credentials file (default: as for login)");
+    o->reg.add_to(cmd, RegistryFlags::Set::AuthfileOnly);
     cmd->callback([o, &globals] {
-        auto registry = reg::normalize_registry(o->registry);
-        if (!registry) {
-            globals.exit_code = report_error(registry.error().what());
-            return;
-        }
-        std::filesystem::path file = o->authfile.empty() ? reg::default_auth_file() : std::filesystem::path(o->authfile);
-        auto removed = reg::remove_credentials(file, *registry);
-        if (!removed) {
-            globals.exit_code = report_error(removed.error().what());
-            return;
-        }
-        if (!*removed) {
-            globals.exit_code = report_error(fmt::format("not logged into {} (no entry in {})", *registry, file.string()));
-            return;
-        }
-        fmt::print("Removed login credentials for {}\n", *registry);
-        globals.exit_code = 0;
+        run_body(globals, [&]() -> Result<void> {
+            auto registry = reg::normalize_registry(o->registry);
+            if (!registry) return std::unexpected(registry.error());
+            std::filesystem::path file = o->reg.auth_file();
+            auto removed = reg::remove_credentials(file, *registry);
+            if (!removed) return std::unexpected(removed.error());
+            if (!*removed) return fail("not logged into {} (no entry in {})", *registry, file.string());
+            fmt::print("Removed login credentials for {}\n", *registry);
+            return {};
+        });
     });
 }
 

@@ -9,6 +9,7 @@
 #include "cli/brig/commands.hpp"
 #include "cli/brig/container_shared.hpp"
 #include "engine/present.hpp"
+#include "engine/rootless.hpp"
 
 namespace brig::cli {
 
@@ -71,6 +72,11 @@ void add_system_commands(CLI::App& app, Globals& globals) {
             {"SecurityOptions", {"name=seccomp,profile=builtin"}},
             {"InitBinary", e->init_exe},
         };
+        std::string no_cgroups;
+        bool rootless = engine::rootless::active();
+        if (rootless && !engine::rootless::cgroups_available(&no_cgroups)) j["CgroupDriver"] = "none";
+        j["Rootless"] = rootless;
+        if (rootless) j["RootlessCgroups"] = no_cgroups.empty() ? "available" : "none: " + no_cgroups;
         globals.exit_code = 0;
         if (*format == "json") {
             fmt::print("{}\n", j.dump());
@@ -85,7 +91,14 @@ void add_system_commands(CLI::App& app, Globals& globals) {
         fmt::print(" Storage Driver: overlay\n Logging Driver: json-file\n Cgroup Driver: cgroupfs\n");
         fmt::print(" Cgroup Version: {} ({})\n Runtime: {}\n Init Binary: {}\n", cgroup_version, cgroup_layout,
                    e->runtime, e->init_exe);
-        fmt::print(" Security Options:\n  seccomp\n   Profile: builtin\n");
+        fmt::print(" Security Options:\n  seccomp\n   Profile: builtin\n{}", rootless ? "  rootless\n" : "");
+        if (rootless) {
+            std::string map = engine::rootless::uid_map_text();
+            for (auto& c : map)
+                if (c == '\n') c = ';';
+            fmt::print(" Rootless: true (uid {}, id map {})\n", engine::rootless::host_uid(), map);
+            if (!no_cgroups.empty()) fmt::print(" Cgroups: none ({}): resource limits are refused\n", no_cgroups);
+        }
         fmt::print(" Kernel Version: {}\n Operating System: Linux\n Architecture: {}\n CPUs: {}\n",
                    u.release, u.machine, ::sysconf(_SC_NPROCESSORS_ONLN));
         fmt::print(" Total Memory: {}\n Name: {}\n Brig Root Dir: {}\n",

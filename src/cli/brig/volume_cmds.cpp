@@ -44,7 +44,37 @@ std::map<std::string, std::vector<std::string>> volume_users(const engine::Engin
     return out;
 }
 
+// The shared volume locks this process holds for a container being created (setup_container_volumes
+// until release_volume_locks): a concurrent volume rm/prune waits, then sees the record.
+std::vector<UniqueFd>& held_volume_locks() {
+    static std::vector<UniqueFd> locks;
+    return locks;
+}
+
+Result<void> hold_volume_lock(const storage::VolumeStore& vs, const std::string& name) {
+    auto l = vs.lock(name, false);
+    if (!l) return std::unexpected(l.error());
+    held_volume_locks().push_back(std::move(*l));
+    return {};
+}
+
+// rm and prune: under the volume's exclusive lock, refuses a volume some container's record
+// mounts (read after the lock, so a container being created with it is seen), else removes it.
+Result<void> remove_unused_volume(const engine::Engine& e, storage::VolumeStore& vs, const std::string& name) {
+    auto lock = vs.lock(name, true);
+    if (!lock) return std::unexpected(lock.error());
+    auto users = volume_users(e);
+    if (auto it = users.find(name); it != users.end()) {
+        std::string ids;
+        for (const auto& id : it->second) ids += (ids.empty() ? "" : ", ") + id;
+        return fail("remove {}: volume is in use - [{}]", name, ids);
+    }
+    return vs.remove(name);
+}
+
 }  // namespace
+
+void release_volume_locks() { held_volume_locks().clear(); }
 
 Result<void> setup_container_volumes(const Globals& g, engine::ContainerRecord& rec,
                                      const std::vector<std::string>& volume_flags,
@@ -89,9 +119,12 @@ Result<void> setup_container_volumes(const Globals& g, engine::ContainerRecord& 
             if (!id) return fail("--volumes-from: {}", id.error().message);
             auto other = e->store.load(*id);
             if (!other) return std::unexpected(other.error());
+            storage::VolumeStore vs(g.root);
             for (auto m : other->host_config.value("VolumeMounts", json::array())) {
                 std::string dest = m.value("Destination", "");
                 if (!targets.insert(dest).second) continue;
+                if (m.value("Type", "") == "volume")
+                    if (auto r = hold_volume_lock(vs, m.value("Name", "")); !r) return r;
                 if (!mode.empty()) m["RW"] = mode == "rw";
                 m["Anonymous"] = false;
                 inherited.push_back(m);
@@ -114,7 +147,11 @@ Result<void> setup_container_volumes(const Globals& g, engine::ContainerRecord& 
         json entry;
         if (m.type == "volume") {
             bool made = false;
-            auto vol = vs.create(m.source, {}, {}, m.source.empty(), true, &made);
+            // The name first (anonymous: a new random one), then its lock, then the volume:
+            // no rm or prune can take it away before this container's record exists.
+            std::string name = m.source.empty() ? engine::random_hex(32) : m.source;
+            if (auto r = hold_volume_lock(vs, name); !r) return r;
+            auto vol = vs.create(name, {}, {}, m.source.empty(), true, &made);
             if (!vol) return std::unexpected(vol.error());
             if (made) created.push_back(vol->name);
             if (auto r = vs.activate(*vol); !r) return r;
@@ -287,18 +324,10 @@ void add_volume_commands(CLI::App& app, Globals& g) {
                 g.exit_code = report_error(e.error().what(), 125);
                 return;
             }
-            auto users = volume_users(*e);
             storage::VolumeStore vs(g.root);
             int rc = 0;
             for (const auto& n : *names) {
-                if (auto it = users.find(n); it != users.end()) {
-                    std::string ids;
-                    for (const auto& id : it->second) ids += (ids.empty() ? "" : ", ") + id;
-                    rc = report_error(
-                        fmt::format("Error response from daemon: remove {}: volume is in use - [{}]", n, ids), 1);
-                    continue;
-                }
-                if (auto r = vs.remove(n); !r) {
+                if (auto r = remove_unused_volume(*e, vs, n); !r) {
                     if (*force && !vs.get(n)) continue;
                     rc = report_error(fmt::format("Error response from daemon: {}", r.error().message), 1);
                     continue;
@@ -325,7 +354,7 @@ void add_volume_commands(CLI::App& app, Globals& g) {
             fmt::print("Deleted Volumes:\n");
             for (const auto& v : vs.list()) {
                 if (users.contains(v.name) || (!*all && !v.anonymous)) continue;
-                if (vs.remove(v.name)) fmt::print("{}\n", v.name);
+                if (remove_unused_volume(*e, vs, v.name)) fmt::print("{}\n", v.name);
             }
             fmt::print("\nTotal reclaimed space: 0B\n");
             g.exit_code = 0;

@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -47,7 +48,9 @@ struct Options {
     int restart_max = 0;
     int sync_fd = -1;
     std::string rm_brig, rm_root;  // --rm: run `<brig> --root <root> rm -f <id>` at the end
+    bool rm_by_client = false;     // --rm-by-client: ...unless the starting client is still attached
     std::vector<std::string> health_args;
+    std::vector<std::string> cgroup_dirs;  // --cgroup-dir: the container's cgroup (one per hierarchy), for OOM kills
     int64_t health_interval_ns = 30'000'000'000, health_timeout_ns = 30'000'000'000, health_start_ns = 0;
     int health_retries = 3;
 };
@@ -112,6 +115,26 @@ uint64_t start_time_of(pid_t pid) {
     return 0;
 }
 
+// The kernel's count of OOM kills in the container's cgroup: "oom_kill N" in memory.events
+// (v2) or memory.oom_control (v1, kernel 4.13+). Read before the runtime deletes the cgroup.
+uint64_t oom_kills(const Monitor& m) {
+    uint64_t total = 0;
+    for (const auto& d : m.opt.cgroup_dirs) {
+        for (const char* file : {"/memory.events", "/memory.oom_control"}) {
+            int fd = ::open((d + file).c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            char buf[1024];
+            ssize_t n = ::read(fd, buf, sizeof buf - 1);
+            ::close(fd);
+            if (n <= 0) continue;
+            buf[n] = '\0';
+            for (const char* p = buf; (p = std::strstr(p, "oom_kill ")) != nullptr; p += 9)
+                if (p == buf || p[-1] == '\n') total += std::strtoull(p + 9, nullptr, 10);
+        }
+    }
+    return total;
+}
+
 std::string at(const Monitor& m, const char* name) { return fmt::format("/proc/self/fd/{}/{}", m.dirfd, name); }
 
 void write_state(Monitor& m) {
@@ -145,6 +168,23 @@ void broadcast(Monitor& m, uint8_t type, std::string_view payload) {
     }
 }
 
+// In a forked child: all signals unblocked, stdio from in/out/err (-1: /dev/null), then exec
+// argv (exit 127 when that fails).
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, int in, int out, int err) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(in >= 0 ? in : devnull, 0);
+    ::dup2(out >= 0 ? out : devnull, 1);
+    ::dup2(err >= 0 ? err : devnull, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+}
+
 // Runs argv with the given stdio (-1: /dev/null) and waits for it. Returns the exit status
 // (-1 if it could not run) and what it wrote on stderr when err_capture.
 int run_wait(Monitor& m, const std::vector<std::string>& argv, int in, int out, int err, std::string* err_text) {
@@ -152,20 +192,7 @@ int run_wait(Monitor& m, const std::vector<std::string>& argv, int in, int out, 
     if (err_text != nullptr && ::pipe2(cap, O_CLOEXEC) < 0) return -1;
     pid_t child = ::fork();
     if (child < 0) return -1;
-    if (child == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(in >= 0 ? in : devnull, 0);
-        ::dup2(out >= 0 ? out : devnull, 1);
-        ::dup2(err_text != nullptr ? cap[1] : (err >= 0 ? err : devnull), 2);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        _exit(127);
-    }
+    if (child == 0) exec_child(argv, in, out, err_text != nullptr ? cap[1] : err);
     (void)m;
     std::string text;
     if (err_text != nullptr) {
@@ -253,23 +280,10 @@ std::optional<std::string> start_container(Monitor& m) {
         int cap[2];
         if (::pipe2(cap, O_CLOEXEC) < 0) return "pipe";
         pid_t child = ::fork();
-        if (child == 0) {
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, nullptr);
-            int devnull = ::open("/dev/null", O_RDWR);
-            ::dup2(m.opt.tty ? devnull : (m.in_r >= 0 ? m.in_r : devnull), 0);
-            ::dup2(m.opt.tty ? devnull : m.out_w, 1);
-            ::dup2(m.opt.tty ? devnull : m.err_w, 2);
-            // The runtime's own errors: --log would be runtime-specific; a fd 3 is not. We
-            // read them from the container's stderr pipe before start instead (nothing else
-            // can write there until the process is started).
-            std::vector<char*> args;
-            for (const auto& a : create) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            ::execv(args[0], args.data());
-            _exit(127);
-        }
+        // The runtime's own errors: --log would be runtime-specific; a fd 3 is not. We
+        // read them from the container's stderr pipe before start instead (nothing else
+        // can write there until the process is started).
+        if (child == 0) exec_child(create, m.opt.tty ? -1 : m.in_r, m.opt.tty ? -1 : m.out_w, m.opt.tty ? -1 : m.err_w);
         ::close(cap[0]);
         ::close(cap[1]);
         int status = 0;
@@ -321,6 +335,7 @@ std::optional<std::string> start_container(Monitor& m) {
     m.started_at = now_rfc3339nano();
     m.started_clock = Clock::now();
     m.error.clear();
+    m.oom_killed = false;
     if (!m.opt.health_args.empty()) {
         m.health = "starting";
         m.failing_streak = 0;
@@ -399,20 +414,7 @@ void start_health_check(Monitor& m) {
     auto argv = runtime_cmd(m, {"exec", m.opt.id});
     argv.insert(argv.end(), m.opt.health_args.begin(), m.opt.health_args.end());
     pid_t child = ::fork();
-    if (child == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(devnull, 0);
-        ::dup2(p[1], 1);
-        ::dup2(p[1], 2);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        _exit(127);
-    }
+    if (child == 0) exec_child(argv, -1, p[1], p[1]);
     ::close(p[1]);
     if (child < 0) {
         ::close(p[0]);
@@ -483,11 +485,13 @@ int parse_options(int argc, char** argv, Options& o) {
         else if (a == "--rm") {
             o.rm_brig = next();
             o.rm_root = next();
-        } else if (a == "--health-arg") o.health_args.push_back(next());
+        } else if (a == "--rm-by-client") o.rm_by_client = true;
+        else if (a == "--health-arg") o.health_args.push_back(next());
         else if (a == "--health-interval") o.health_interval_ns = std::strtoll(next().c_str(), nullptr, 10);
         else if (a == "--health-timeout") o.health_timeout_ns = std::strtoll(next().c_str(), nullptr, 10);
         else if (a == "--health-start-period") o.health_start_ns = std::strtoll(next().c_str(), nullptr, 10);
         else if (a == "--health-retries") o.health_retries = std::atoi(next().c_str());
+        else if (a == "--cgroup-dir") o.cgroup_dirs.push_back(next());
         else {
             std::fprintf(stderr, "brig-monitor: unknown option %s\n", a.c_str());
             return 2;
@@ -668,8 +672,9 @@ int main(int argc, char** argv) {
                 drain_all(m);
                 m.finished_at = now_rfc3339nano();
                 if (m.health_pid > 0) ::kill(m.health_pid, SIGKILL);
-                // OOM: the kernel's kill of the init shows as SIGKILL; the runtime's events
-                // would tell for sure, but are runtime-specific. Left false unless the cgroup says so.
+                // OOM: the kernel's kill shows as SIGKILL; the cgroup's oom_kill counter says
+                // whether the OOM killer did it (read now: delete removes the cgroup).
+                m.oom_killed = oom_kills(m) > 0;
                 std::string ignored;
                 run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
                 if (m.pty >= 0) {
@@ -681,6 +686,11 @@ int main(int argc, char** argv) {
                 bool again = should_restart(m);
                 if (again) m.status = "restarting";
                 write_state(m);
+                // A foreground `brig run --rm` that is still attached removes the container
+                // itself once it has the exit code; only if it went away does the monitor.
+                if (m.opt.rm_by_client &&
+                    std::any_of(m.clients.begin(), m.clients.end(), [](const Client& c) { return c.sync && c.fd >= 0; }))
+                    m.opt.rm_brig.clear();
                 broadcast(m, proto::Exit, std::to_string(m.exit_code));
                 if (again) {
                     // Back-off: 100 ms doubling, reset after a run of 10 s or more.

@@ -3,6 +3,7 @@
 #include "common/fd.hpp"
 #include "common/scope.hpp"
 #include "image/registry/challenge.hpp"
+#include "image/registry/cred_helper.hpp"
 #include "image/registry/endpoint.hpp"
 
 #include <fcntl.h>
@@ -135,6 +136,12 @@ Result<std::optional<Credentials>> find_credentials(std::string_view registry, s
         if (!fs::exists(f, ec)) continue;
         auto j = read_json_file(f);
         if (!j) return wrap(std::move(j), "read credentials");
+        // A credential helper the file names for the registry is asked first, as docker does.
+        if (auto helper = credential_helper_for(*j, registry); !helper.empty()) {
+            auto h = helper_get(helper, registry);
+            if (!h) return wrap(std::move(h), fmt::format("read credentials for {} ({})", registry, f.string()));
+            if (*h) return h;
+        }
         auto c = lookup_credentials(*j, registry, repository);
         if (!c) return wrap(std::move(c), fmt::format("read credentials from {}", f.string()));
         if (*c) return c;
@@ -197,7 +204,16 @@ Result<void> save_credentials(const fs::path& file, std::string_view registry, c
     if (!j) return wrap(std::move(j), "save credentials");
     auto& auths = (*j)["auths"];
     if (!auths.is_object()) auths = nlohmann::json::object();
+    bool had_entry = !keys_for(auths, registry).empty();
     for (const auto& k : keys_for(auths, registry)) auths.erase(k);
+    if (auto helper = credential_helper_for(*j, registry); !helper.empty()) {
+        // The helper keeps the secret; a plain entry left from before would shadow nothing but
+        // still hold an old password, so it goes.
+        if (auto h = helper_store(helper, registry, creds); !h) return wrap(std::move(h), "save credentials");
+        if (!had_entry) return {};
+        if (auto w = write_file_atomic(file, j->dump(1, '\t') + "\n"); !w) return wrap(std::move(w), "save credentials");
+        return {};
+    }
     nlohmann::json entry = {{"auth", base64_encode(creds.username + ":" + creds.password)}};
     if (!creds.identity_token.empty()) entry["identitytoken"] = creds.identity_token;
     auths[std::string(registry)] = std::move(entry);
@@ -208,10 +224,16 @@ Result<void> save_credentials(const fs::path& file, std::string_view registry, c
 Result<bool> remove_credentials(const fs::path& file, std::string_view registry) {
     auto j = read_or_empty(file);
     if (!j) return wrap(std::move(j), "remove credentials");
+    bool erased = false;
+    if (auto helper = credential_helper_for(*j, registry); !helper.empty()) {
+        auto h = helper_erase(helper, registry);
+        if (!h) return wrap(std::move(h), "remove credentials");
+        erased = *h;
+    }
     auto auths = j->find("auths");
-    if (auths == j->end() || !auths->is_object()) return false;
+    if (auths == j->end() || !auths->is_object()) return erased;
     auto keys = keys_for(*auths, registry);
-    if (keys.empty()) return false;
+    if (keys.empty()) return erased;
     for (const auto& k : keys) auths->erase(k);
     if (auto w = write_file_atomic(file, j->dump(1, '\t') + "\n"); !w) return wrap(std::move(w), "remove credentials");
     return true;

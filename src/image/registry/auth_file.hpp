@@ -1,7 +1,9 @@
 // Registry credentials in the files docker and podman keep them in:
 //   {"auths": {"registry.example:5000": {"auth": base64("user:password")}, ...}}
 // read from $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json (or /run/containers/<uid>/auth.json)
-// and ~/.docker/config.json, in that order; `brig login` writes the first of those.
+// and ~/.docker/config.json, in that order; `brig login` writes the first of those. A file that
+// names a credential helper for a registry (credHelpers, or credsStore for all) has its
+// credentials read, stored and erased through docker-credential-<name> (cred_helper.hpp).
 #pragma once
 
 #include "common/error.hpp"

@@ -407,6 +407,12 @@ Result<bool> RegistryClient::upload_blob(const std::string& repo, const image::D
         location = resp->header("location");
         if (location.empty()) return fail("{}: the registry started an upload without a Location", what);
     }
+    const bool chunked = opts_.upload_chunk_size > 0 && size > opts_.upload_chunk_size;
+    if (chunked) {
+        auto loc = upload_chunks(repo, location, size, data, what);
+        if (!loc) return std::unexpected(std::move(loc.error()));
+        location = std::move(*loc);
+    }
     HttpRequest put;
     put.method = "PUT";
     std::string loc;
@@ -416,12 +422,47 @@ Result<bool> RegistryClient::upload_blob(const std::string& repo, const image::D
     }
     put.url = loc + (loc.find('?') == std::string::npos ? "?" : "&") + "digest=" + url_encode(digest.str());
     put.headers.push_back("Content-Type: application/octet-stream");
-    put.upload = &data;
-    put.upload_size = size;
+    if (!chunked) {
+        put.upload = &data;
+        put.upload_size = size;
+    }
     auto resp = send(put, {push_scope(repo)});
     if (!resp) return wrap(std::move(resp), what);
     if (resp->status != 201) return fail("{}: {}", what, describe_error(*resp));
     return false;
+}
+
+Result<std::string> RegistryClient::upload_chunks(const std::string& repo, std::string location, int64_t size,
+                                                  image::ByteSource& data, const std::string& what) {
+    int64_t sent = 0;
+    while (sent < size) {
+        int64_t len = std::min<int64_t>(opts_.upload_chunk_size, size - sent);
+        image::LimitedSource chunk(data, static_cast<uint64_t>(len));
+        HttpRequest patch;
+        patch.method = "PATCH";
+        {
+            std::lock_guard lock(mu_);
+            patch.url = absolute(location);
+        }
+        patch.headers.push_back("Content-Type: application/octet-stream");
+        // The distribution spec's form: first-last byte, inclusive, no unit.
+        patch.headers.push_back(fmt::format("Content-Range: {}-{}", sent, sent + len - 1));
+        patch.upload = &chunk;
+        patch.upload_size = len;
+        auto resp = send(patch, {push_scope(repo)});
+        if (!resp) return wrap(std::move(resp), fmt::format("{}: chunk at byte {}", what, sent));
+        if (resp->status != 202) return fail("{}: chunk at byte {}: {}", what, sent, describe_error(*resp));
+        if (chunk.left() != 0) return fail("{}: the blob ended {} bytes early", what, chunk.left());
+        // The registry says how much it holds ("0-<last>"); anything else is a lost chunk.
+        if (auto range = resp->header("range"); !range.empty()) {
+            std::string want = fmt::format("0-{}", sent + len - 1);
+            std::string got = range.starts_with("bytes=") ? range.substr(6) : range;
+            if (got != want) return fail("{}: the registry holds bytes {} after sending {}", what, range, want);
+        }
+        if (auto next = resp->header("location"); !next.empty()) location = std::move(next);
+        sent += len;
+    }
+    return location;
 }
 
 Result<image::Digest> RegistryClient::put_manifest(const std::string& repo, const std::string& ref,

@@ -32,6 +32,9 @@ struct ClientOptions {
     bool tls_verify = true;                  // false: accept any certificate, and plain http
     std::filesystem::path auth_file;         // empty: the usual search path
     std::optional<Credentials> credentials;  // given on the command line: no file lookup
+    // Blobs larger than this are pushed in chunks of this size (POST, PATCH with Content-Range
+    // per chunk, PUT ?digest=); smaller ones in one PUT. 0: always in one PUT.
+    int64_t upload_chunk_size = 16 << 20;
 };
 
 // What a manifest GET returned: the exact bytes (their digest is the manifest's identity).
@@ -88,6 +91,10 @@ private:
     std::vector<std::string> auth_headers(const std::vector<std::string>& scopes);
     std::string url(const std::string& path) const { return base_url_ + path; }
     std::string absolute(const std::string& location) const;
+    // PATCHes `size` bytes of `data` to the upload session at `location` in chunks; returns the
+    // session's location for the final PUT.
+    Result<std::string> upload_chunks(const std::string& repo, std::string location, int64_t size,
+                                      image::ByteSource& data, const std::string& what);
 
     std::string registry_;
     std::string api_host_;

@@ -1,11 +1,10 @@
 #include "image/registry/http.hpp"
 
-#include <curl/curl.h>
+#include "image/registry/curl_api.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <mutex>
 
 namespace brig::registry {
 
@@ -14,11 +13,6 @@ namespace {
 constexpr long kConnectTimeoutSeconds = 30;
 // A transfer that moves less than 1 byte/s for this long is given up (then resumed by the caller).
 constexpr long kStallSeconds = 60;
-
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -66,12 +60,13 @@ size_t header_cb(char* data, size_t size, size_t n, void* user) {
 }
 
 struct Easy {
+    const curl::Api& api;
     CURL* h = nullptr;
     curl_slist* headers = nullptr;
-    Easy() : h(curl_easy_init()) {}
+    explicit Easy(const curl::Api& a) : api(a), h(a.easy_init()) {}
     ~Easy() {
-        if (h != nullptr) curl_easy_cleanup(h);
-        if (headers != nullptr) curl_slist_free_all(headers);
+        if (h != nullptr) api.easy_cleanup(h);
+        if (headers != nullptr) api.slist_free_all(headers);
     }
     Easy(const Easy&) = delete;
     Easy& operator=(const Easy&) = delete;
@@ -86,35 +81,36 @@ size_t read_cb(char* buf, size_t size, size_t n, void* user) {
 
 // Options every request shares.
 void setup(Easy& e, const HttpRequest& req, HeaderState& hs) {
-    curl_easy_setopt(e.h, CURLOPT_URL, req.url.c_str());
-    curl_easy_setopt(e.h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e.h, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e.h, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
-    curl_easy_setopt(e.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e.h, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
-    curl_easy_setopt(e.h, CURLOPT_USERAGENT, "brig/" BRIG_VERSION);
-    curl_easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e.h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    const curl::Api& c = e.api;
+    c.easy_setopt(e.h, CURLOPT_URL, req.url.c_str());
+    c.easy_setopt(e.h, CURLOPT_FOLLOWLOCATION, 1L);
+    c.easy_setopt(e.h, CURLOPT_MAXREDIRS, 10L);
+    c.easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);
+    c.easy_setopt(e.h, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
+    c.easy_setopt(e.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    c.easy_setopt(e.h, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
+    c.easy_setopt(e.h, CURLOPT_USERAGENT, "brig/" BRIG_VERSION);
+    c.easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "http,https");
+    c.easy_setopt(e.h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     if (!req.verify_tls) {
-        curl_easy_setopt(e.h, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e.h, CURLOPT_SSL_VERIFYHOST, 0L);
+        c.easy_setopt(e.h, CURLOPT_SSL_VERIFYPEER, 0L);
+        c.easy_setopt(e.h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     // No "Expect: 100-continue" round trip before uploads.
-    e.headers = curl_slist_append(e.headers, "Expect:");
-    for (const auto& h : req.headers) e.headers = curl_slist_append(e.headers, h.c_str());
-    curl_easy_setopt(e.h, CURLOPT_HTTPHEADER, e.headers);
-    curl_easy_setopt(e.h, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(e.h, CURLOPT_HEADERDATA, &hs);
+    e.headers = c.slist_append(e.headers, "Expect:");
+    for (const auto& h : req.headers) e.headers = c.slist_append(e.headers, h.c_str());
+    c.easy_setopt(e.h, CURLOPT_HTTPHEADER, e.headers);
+    c.easy_setopt(e.h, CURLOPT_HEADERFUNCTION, header_cb);
+    c.easy_setopt(e.h, CURLOPT_HEADERDATA, &hs);
 
     if (req.method == "HEAD") {
-        curl_easy_setopt(e.h, CURLOPT_NOBODY, 1L);
+        c.easy_setopt(e.h, CURLOPT_NOBODY, 1L);
     } else if (req.method == "POST" && req.upload == nullptr) {
-        curl_easy_setopt(e.h, CURLOPT_POST, 1L);
-        curl_easy_setopt(e.h, CURLOPT_POSTFIELDS, req.body.data());
-        curl_easy_setopt(e.h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+        c.easy_setopt(e.h, CURLOPT_POST, 1L);
+        c.easy_setopt(e.h, CURLOPT_POSTFIELDS, req.body.data());
+        c.easy_setopt(e.h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     } else if (req.method != "GET") {
-        curl_easy_setopt(e.h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+        c.easy_setopt(e.h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
 }
 
@@ -134,9 +130,9 @@ size_t memory_write_cb(char* data, size_t size, size_t n, void* user) {
     return size * n;
 }
 
-std::string curl_message(CURLcode code, const char* errbuf) {
+std::string curl_message(const curl::Api& c, CURLcode code, const char* errbuf) {
     if (errbuf != nullptr && *errbuf != '\0') return std::string(trim(errbuf));
-    return curl_easy_strerror(code);
+    return c.easy_strerror(code);
 }
 
 }  // namespace
@@ -159,39 +155,40 @@ std::vector<std::string> HttpResponse::all(std::string_view name) const {
 }
 
 Result<HttpResponse> http_request(const HttpRequest& req) {
-    global_init();
-    Easy e;
+    auto c = curl::api();
+    if (!c) return wrap(std::move(c), fmt::format("{} {}", req.method, req.url));
+    Easy e(**c);
     if (e.h == nullptr) return fail("{} {}: curl_easy_init failed", req.method, req.url);
     HttpResponse resp;
     HeaderState hs{&resp};
     setup(e, req, hs);
     char errbuf[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(e.h, CURLOPT_ERRORBUFFER, errbuf);
+    e.api.easy_setopt(e.h, CURLOPT_ERRORBUFFER, errbuf);
     MemoryBody body{&resp.body, req.max_body};
-    curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, memory_write_cb);
-    curl_easy_setopt(e.h, CURLOPT_WRITEDATA, &body);
+    e.api.easy_setopt(e.h, CURLOPT_WRITEFUNCTION, memory_write_cb);
+    e.api.easy_setopt(e.h, CURLOPT_WRITEDATA, &body);
 
     image::MemorySource mem(req.body);
     if (req.method == "PUT" || req.method == "PATCH" || (req.method == "POST" && req.upload != nullptr)) {
         image::ByteSource* src = req.upload != nullptr ? req.upload : &mem;
         int64_t size = req.upload != nullptr ? req.upload_size : static_cast<int64_t>(req.body.size());
-        curl_easy_setopt(e.h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(e.h, CURLOPT_READFUNCTION, read_cb);
-        curl_easy_setopt(e.h, CURLOPT_READDATA, src);
-        if (size >= 0) curl_easy_setopt(e.h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
-        curl_easy_setopt(e.h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+        e.api.easy_setopt(e.h, CURLOPT_UPLOAD, 1L);
+        e.api.easy_setopt(e.h, CURLOPT_READFUNCTION, read_cb);
+        e.api.easy_setopt(e.h, CURLOPT_READDATA, src);
+        if (size >= 0) e.api.easy_setopt(e.h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+        e.api.easy_setopt(e.h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
 
-    CURLcode rc = curl_easy_perform(e.h);
+    CURLcode rc = e.api.easy_perform(e.h);
     if (body.overflow) {
         return fail("{} {}: response larger than {} bytes", req.method, req.url, req.max_body);
     }
-    if (rc != CURLE_OK) return fail("{} {}: {}", req.method, req.url, curl_message(rc, errbuf));
+    if (rc != CURLE_OK) return fail("{} {}: {}", req.method, req.url, curl_message(e.api, rc, errbuf));
     char* eff = nullptr;
-    curl_easy_getinfo(e.h, CURLINFO_EFFECTIVE_URL, &eff);
+    e.api.easy_getinfo(e.h, CURLINFO_EFFECTIVE_URL, &eff);
     resp.url = eff != nullptr ? eff : req.url;
     long code = 0;
-    curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
+    e.api.easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
     resp.status = code;
     return resp;
 }
@@ -199,6 +196,7 @@ Result<HttpResponse> http_request(const HttpRequest& req) {
 // ---- streaming GET
 
 struct HttpBodySource::State {
+    explicit State(const curl::Api& a) : easy(a) {}
     Easy easy;
     CURLM* multi = nullptr;
     HeaderState hs;
@@ -213,8 +211,8 @@ struct HttpBodySource::State {
 
     ~State() {
         if (multi != nullptr) {
-            if (easy.h != nullptr) curl_multi_remove_handle(multi, easy.h);
-            curl_multi_cleanup(multi);
+            if (easy.h != nullptr) easy.api.multi_remove_handle(multi, easy.h);
+            easy.api.multi_cleanup(multi);
         }
     }
 };
@@ -252,14 +250,15 @@ HttpBodySource::~HttpBodySource() = default;
 
 Result<void> HttpBodySource::pump() {
     State& st = *state_;
+    const curl::Api& c = st.easy.api;
     while (!st.done && st.buffer_pos == st.buffer.size()) {
         if (st.cancel != nullptr && st.cancel->load()) return fail("GET {}: cancelled", url_);
         int running = 0;
-        CURLMcode mc = curl_multi_perform(st.multi, &running);
-        if (mc != CURLM_OK) return fail("GET {}: {}", url_, curl_multi_strerror(mc));
+        CURLMcode mc = c.multi_perform(st.multi, &running);
+        if (mc != CURLM_OK) return fail("GET {}: {}", url_, c.multi_strerror(mc));
         if (running == 0) {
             int left = 0;
-            while (CURLMsg* msg = curl_multi_info_read(st.multi, &left)) {
+            while (CURLMsg* msg = c.multi_info_read(st.multi, &left)) {
                 if (msg->msg == CURLMSG_DONE) st.result = msg->data.result;
             }
             st.done = true;
@@ -267,18 +266,20 @@ Result<void> HttpBodySource::pump() {
         }
         if (st.buffer_pos < st.buffer.size()) break;
         int numfds = 0;
-        mc = curl_multi_poll(st.multi, nullptr, 0, 500, &numfds);
-        if (mc != CURLM_OK) return fail("GET {}: {}", url_, curl_multi_strerror(mc));
+        mc = c.multi_poll(st.multi, nullptr, 0, 500, &numfds);
+        if (mc != CURLM_OK) return fail("GET {}: {}", url_, c.multi_strerror(mc));
     }
     return {};
 }
 
 Result<std::unique_ptr<HttpBodySource>> HttpBodySource::open(const HttpRequest& req, uint64_t offset,
                                                              const std::atomic<bool>* cancel) {
-    global_init();
+    auto api = curl::api();
+    if (!api) return wrap(std::move(api), fmt::format("GET {}", req.url));
+    const curl::Api& c = **api;
     std::unique_ptr<HttpBodySource> src(new HttpBodySource());
     src->url_ = req.url;
-    src->state_ = std::make_unique<State>();
+    src->state_ = std::make_unique<State>(c);
     State& st = *src->state_;
     st.cancel = cancel;
     if (st.easy.h == nullptr) return fail("GET {}: curl_easy_init failed", req.url);
@@ -287,22 +288,22 @@ Result<std::unique_ptr<HttpBodySource>> HttpBodySource::open(const HttpRequest& 
     r.method = "GET";
     if (offset > 0) r.headers.push_back(fmt::format("Range: bytes={}-", offset));
     setup(st.easy, r, st.hs);
-    curl_easy_setopt(st.easy.h, CURLOPT_ERRORBUFFER, st.errbuf);
-    curl_easy_setopt(st.easy.h, CURLOPT_WRITEFUNCTION, stream_write_cb);
-    curl_easy_setopt(st.easy.h, CURLOPT_WRITEDATA, &st);
-    st.multi = curl_multi_init();
+    c.easy_setopt(st.easy.h, CURLOPT_ERRORBUFFER, st.errbuf);
+    c.easy_setopt(st.easy.h, CURLOPT_WRITEFUNCTION, stream_write_cb);
+    c.easy_setopt(st.easy.h, CURLOPT_WRITEDATA, &st);
+    st.multi = c.multi_init();
     if (st.multi == nullptr) return fail("GET {}: curl_multi_init failed", req.url);
-    curl_multi_add_handle(st.multi, st.easy.h);
+    c.multi_add_handle(st.multi, st.easy.h);
 
     // Run until the final response's headers are in (or the transfer ends).
     while (!st.hs.complete && !st.done) {
         if (cancel != nullptr && cancel->load()) return fail("GET {}: cancelled", req.url);
         int running = 0;
-        CURLMcode mc = curl_multi_perform(st.multi, &running);
-        if (mc != CURLM_OK) return fail("GET {}: {}", req.url, curl_multi_strerror(mc));
+        CURLMcode mc = c.multi_perform(st.multi, &running);
+        if (mc != CURLM_OK) return fail("GET {}: {}", req.url, c.multi_strerror(mc));
         if (running == 0) {
             int left = 0;
-            while (CURLMsg* msg = curl_multi_info_read(st.multi, &left)) {
+            while (CURLMsg* msg = c.multi_info_read(st.multi, &left)) {
                 if (msg->msg == CURLMSG_DONE) st.result = msg->data.result;
             }
             st.done = true;
@@ -310,10 +311,10 @@ Result<std::unique_ptr<HttpBodySource>> HttpBodySource::open(const HttpRequest& 
         }
         if (st.hs.complete) break;
         int numfds = 0;
-        curl_multi_poll(st.multi, nullptr, 0, 500, &numfds);
+        c.multi_poll(st.multi, nullptr, 0, 500, &numfds);
     }
     if (!st.hs.complete) {
-        if (st.result != CURLE_OK) return fail("GET {}: {}", req.url, curl_message(st.result, st.errbuf));
+        if (st.result != CURLE_OK) return fail("GET {}: {}", req.url, curl_message(c, st.result, st.errbuf));
         return fail("GET {}: no response", req.url);
     }
     long status = src->response_.status;
@@ -357,7 +358,7 @@ Result<size_t> HttpBodySource::read(std::span<std::byte> buf) {
         return n;
     }
     // The transfer ended with nothing left to read.
-    if (st.result != CURLE_OK) return fail("GET {}: {}", url_, curl_message(st.result, st.errbuf));
+    if (st.result != CURLE_OK) return fail("GET {}: {}", url_, curl_message(st.easy.api, st.result, st.errbuf));
     return size_t{0};
 }
 

@@ -3,6 +3,7 @@
 // the pulling store; and a pull killed mid-layer (SIGKILL) that the next pull resumes with a
 // Range request, leaving no corrupt blob.
 #include "image/registry/challenge.hpp"
+#include "image/registry/client.hpp"
 #include "image/store.hpp"
 #include "registry_fake_server.hpp"
 
@@ -25,6 +26,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -102,7 +104,8 @@ Run finish(pid_t pid, const std::string& dir) {
 // The brig binary with a state root and its own auth file.
 class Brig {
 public:
-    Brig(std::string root, std::string authfile) : root_(std::move(root)), authfile_(std::move(authfile)) {
+    Brig(std::string root, std::string authfile, std::vector<std::string> env = {})
+        : root_(std::move(root)), authfile_(std::move(authfile)), env_(std::move(env)) {
         fs::create_directories(root_);
         io_ = root_ + ".io";
         fs::create_directories(io_);
@@ -113,7 +116,9 @@ public:
     pid_t start(std::vector<std::string> args, const std::string& input = "") const {
         std::vector<std::string> argv{BRIG_IT_BRIG, "--root", root_};
         argv.insert(argv.end(), args.begin(), args.end());
-        return spawn(argv, io_, input, {"REGISTRY_AUTH_FILE=" + authfile_});
+        std::vector<std::string> env{"REGISTRY_AUTH_FILE=" + authfile_};
+        env.insert(env.end(), env_.begin(), env_.end());
+        return spawn(argv, io_, input, env);
     }
     Run wait(pid_t pid) const { return finish(pid, io_); }
     const std::string& root() const { return root_; }
@@ -121,6 +126,7 @@ public:
 private:
     std::string root_;
     std::string authfile_;
+    std::vector<std::string> env_;  // more NAME=value for the brig process
     std::string io_;
 };
 
@@ -276,6 +282,13 @@ protected:
         if (!fs::exists("/usr/bin/docker-registry")) GTEST_SKIP() << "docker-registry is not installed";
         seed_ = make_seed(tmp_.path() + "/seed");
     }
+    // A registry with basic auth for alice / "s3cret pw" (null when htpasswd failed).
+    std::unique_ptr<LocalRegistry> alice_registry() {
+        std::string htpasswd = tmp_.path() + "/htpasswd";
+        if (std::system(("htpasswd -Bbc " + htpasswd + " alice 's3cret pw' 2>/dev/null").c_str()) != 0) return nullptr;
+        return std::make_unique<LocalRegistry>(tmp_.path() + "/registry",
+                                               "auth:\n  htpasswd:\n    realm: brig-test\n    path: " + htpasswd + "\n");
+    }
     TempDir tmp_;
     SeedImage seed_;
 };
@@ -344,10 +357,9 @@ TEST_F(RegistryIt, PushThenPullIntoAFreshRootKeepsEveryDigest) {
 
 TEST_F(RegistryIt, BasicAuthLoginPushPullLogout) {
     if (!fs::exists("/usr/bin/htpasswd")) GTEST_SKIP() << "htpasswd (apache2-utils) is not installed";
-    std::string htpasswd = tmp_.path() + "/htpasswd";
-    ASSERT_EQ(std::system(("htpasswd -Bbc " + htpasswd + " alice 's3cret pw' 2>/dev/null").c_str()), 0);
-    LocalRegistry reg(tmp_.path() + "/registry", "auth:\n  htpasswd:\n    realm: brig-test\n    path: " + htpasswd + "\n");
-    ASSERT_TRUE(reg.up()) << reg.log();
+    auto reg_ptr = alice_registry();
+    ASSERT_TRUE(reg_ptr && reg_ptr->up()) << (reg_ptr ? reg_ptr->log() : "htpasswd failed");
+    LocalRegistry& reg = *reg_ptr;
     std::string authfile = tmp_.path() + "/auth/auth.json";
     Brig a(tmp_.path() + "/root-a", authfile);
     Brig b(tmp_.path() + "/root-b", authfile);
@@ -393,6 +405,124 @@ TEST_F(RegistryIt, BasicAuthLoginPushPullLogout) {
     EXPECT_NE(twice.err.find("not logged into"), std::string::npos) << twice.err;
     Brig d(tmp_.path() + "/root-d", authfile);
     auto after = d({"pull", dest});
+    EXPECT_NE(after.status, 0);
+    EXPECT_NE(after.err.find("authentication required"), std::string::npos) << after.err;
+}
+
+// A blob over the chunk size goes up in chunks (POST, PATCH per chunk, PUT ?digest=) and the
+// real registry assembles it: the default 16 MiB chunks and small ones with an odd tail.
+TEST_F(RegistryIt, ChunkedBlobUploadToARealRegistry) {
+    LocalRegistry reg(tmp_.path() + "/registry");
+    ASSERT_TRUE(reg.up()) << reg.log();
+    struct Case {
+        int64_t chunk;
+        size_t size;
+    };
+    for (auto [chunk, size] : {Case{16 << 20, (17u << 20) + 123}, Case{1 << 20, (5u << 20) / 2 + 7}}) {
+        registry::ClientOptions opts;
+        opts.upload_chunk_size = chunk;
+        registry::RegistryClient client(reg.host(), opts);
+        std::string blob = pseudo_random(size, static_cast<uint32_t>(size));
+        auto digest = image::sha256_of(blob);
+        image::MemorySource src(blob);
+        auto up = client.upload_blob("it/chunked", digest, static_cast<int64_t>(blob.size()), src);
+        ASSERT_TRUE(up) << up.error().what();
+        EXPECT_FALSE(*up);
+        auto exists = client.blob_exists("it/chunked", digest);
+        ASSERT_TRUE(exists) << exists.error().what();
+        EXPECT_TRUE(*exists);
+        auto stream = client.open_blob("it/chunked", digest, 0);
+        ASSERT_TRUE(stream) << stream.error().what();
+        image::HashingSource hashed(**stream);
+        std::vector<std::byte> buf(1 << 16);
+        for (;;) {
+            auto n = hashed.read(buf);
+            ASSERT_TRUE(n) << n.error().what();
+            if (*n == 0) break;
+        }
+        EXPECT_EQ(hashed.total(), blob.size());
+        EXPECT_EQ(hashed.finish(), digest);
+    }
+}
+
+// Writes an executable docker-credential-<name> shell script into `bin`.
+void write_helper(const std::string& bin, const std::string& name, const std::string& body) {
+    fs::create_directories(bin);
+    std::string path = bin + "/docker-credential-" + name;
+    std::ofstream(path) << "#!/bin/sh\n" << body;
+    ::chmod(path.c_str(), 0755);
+}
+
+// credsStore and credHelpers: login stores through the helper, push/pull get from it, logout
+// erases; the password never lands in the file. Tiny shell helpers stand in for real ones.
+TEST_F(RegistryIt, CredentialHelpersStoreGetAndErase) {
+    if (!fs::exists("/usr/bin/htpasswd")) GTEST_SKIP() << "htpasswd (apache2-utils) is not installed";
+    auto reg_ptr = alice_registry();
+    ASSERT_TRUE(reg_ptr && reg_ptr->up()) << (reg_ptr ? reg_ptr->log() : "htpasswd failed");
+    LocalRegistry& reg = *reg_ptr;
+
+    // "brigtest" keeps one entry in a file and logs what it was asked.
+    const std::string bin = tmp_.path() + "/bin", kept = tmp_.path() + "/helper-kept.json", log = tmp_.path() + "/helper.log";
+    write_helper(bin, "brigtest",
+                 "url=$(cat)\n"
+                 "case \"$1\" in\n"
+                 "get) echo \"get $url\" >> " + log + "\n"
+                 "  if [ -f " + kept + " ]; then cat " + kept + "; else echo 'credentials not found in native keychain'; exit 1; fi ;;\n"
+                 "store) echo \"store\" >> " + log + "; printf '%s\\n' \"$url\" > " + kept + " ;;\n"
+                 "erase) echo \"erase $url\" >> " + log + "\n"
+                 "  if [ -f " + kept + " ]; then rm " + kept + "; else echo 'credentials not found in native keychain'; exit 1; fi ;;\n"
+                 "esac\n");
+    // "fixed" answers every get with alice's credentials (a read-only helper for credHelpers).
+    write_helper(bin, "fixed", "url=$(cat)\necho '{\"ServerURL\":\"'$url'\",\"Username\":\"alice\",\"Secret\":\"s3cret pw\"}'\n");
+    const std::string path_env = "PATH=" + bin + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
+
+    std::string authfile = tmp_.path() + "/docker/config.json";
+    fs::create_directories(tmp_.path() + "/docker");
+    std::ofstream(authfile) << "{\"credsStore\": \"brigtest\"}\n";
+    Brig a(tmp_.path() + "/root-a", authfile, {path_env});
+    store_seed(a.root(), seed_, "localhost/it/seed:1");
+    const std::string dest = reg.host() + "/private/app:1";
+
+    auto login = a({"login", "-u", "alice", "--password-stdin", reg.host()}, "s3cret pw\n");
+    ASSERT_EQ(login.status, 0) << login.err;
+    auto kept_json = nlohmann::json::parse(slurp(kept), nullptr, false);
+    ASSERT_TRUE(kept_json.is_object()) << slurp(kept);
+    EXPECT_EQ(kept_json["ServerURL"], reg.host());
+    EXPECT_EQ(kept_json["Username"], "alice");
+    EXPECT_EQ(kept_json["Secret"], "s3cret pw");
+    EXPECT_EQ(slurp(authfile).find("s3cret"), std::string::npos) << slurp(authfile);
+
+    auto push = a({"push", "localhost/it/seed:1", dest});
+    ASSERT_EQ(push.status, 0) << push.err;
+    EXPECT_NE(slurp(log).find("get " + reg.host()), std::string::npos) << slurp(log);
+
+    // credHelpers in ~/.docker/config.json (found through HOME), naming a helper for this registry only.
+    const std::string home = tmp_.path() + "/home";
+    fs::create_directories(home + "/.docker");
+    std::ofstream(home + "/.docker/config.json")
+        << "{\"credsStore\": \"brigtest\", \"credHelpers\": {\"" << reg.host() << "\": \"fixed\"}}\n";
+    Brig b(tmp_.path() + "/root-b", "", {path_env, "HOME=" + home, "XDG_RUNTIME_DIR=" + tmp_.path() + "/xdg"});
+    const std::string log_before = slurp(log);
+    auto pull = b({"pull", dest});
+    ASSERT_EQ(pull.status, 0) << pull.err;
+    EXPECT_EQ(slurp(log), log_before);  // credHelpers wins over credsStore: brigtest was not asked
+
+    // A helper that is not installed is named in the error.
+    std::string missing = tmp_.path() + "/missing.json";
+    std::ofstream(missing) << "{\"credsStore\": \"not-installed\"}\n";
+    Brig c(tmp_.path() + "/root-c", missing, {path_env});
+    auto nohelper = c({"pull", dest});
+    EXPECT_NE(nohelper.status, 0);
+    EXPECT_NE(nohelper.err.find("docker-credential-not-installed"), std::string::npos) << nohelper.err;
+
+    auto logout = a({"logout", reg.host()});
+    ASSERT_EQ(logout.status, 0) << logout.err;
+    EXPECT_FALSE(fs::exists(kept));
+    EXPECT_NE(slurp(log).find("erase " + reg.host()), std::string::npos) << slurp(log);
+    auto twice = a({"logout", reg.host()});
+    EXPECT_NE(twice.status, 0);
+    EXPECT_NE(twice.err.find("not logged into"), std::string::npos) << twice.err;
+    auto after = a({"pull", dest});
     EXPECT_NE(after.status, 0);
     EXPECT_NE(after.err.find("authentication required"), std::string::npos) << after.err;
 }
