@@ -5,6 +5,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <climits>
+#include <cstdlib>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +51,10 @@ public:
     Result<UnpackStats> run(ByteSource& src) {
         root_dir_ = UniqueFd(::openat(root_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!root_dir_) return sys_fail("open the layer root");
+        struct stat st {};
+        if (::fstat(root_dir_.get(), &st) < 0) return sys_fail("stat the layer root");
+        root_ids_ = {st.st_gid, (st.st_mode & S_ISGID) != 0};
+        init_prediction();
         TarReader tar(src);
         for (;;) {
             auto e = tar.next();
@@ -68,10 +73,17 @@ public:
     }
 
 private:
+    // What a new child of a directory inherits from it.
+    struct Inherit {
+        gid_t gid = 0;
+        bool setgid = false;  // children get the directory's group, subdirectories its S_ISGID too
+    };
+
     // One open directory of the chain: `name` inside the directory one level up.
     struct ChainDir {
         UniqueFd fd;  // O_RDONLY | O_DIRECTORY
         std::string name;
+        Inherit ids;
     };
 
     // A directory reached by resolve_dir: an fd borrowed from the chain, valid until the next
@@ -82,6 +94,43 @@ private:
     };
 
     int dir_fd(size_t depth) const { return depth == 0 ? root_dir_.get() : chain_[depth - 1].fd.get(); }
+    const Inherit& dir_ids(size_t depth) const { return depth == 0 ? root_ids_ : chain_[depth - 1].ids; }
+
+    // Ownership and mode of new files are known in advance (our fsuid, our fsgid or the setgid
+    // parent's group, the creation mode less the umask), so fchown/fchmod are skipped when they
+    // would change nothing. Not when a default ACL is in play: it replaces the umask.
+    void init_prediction() {
+        euid_ = ::geteuid();
+        egid_ = ::getegid();
+        predict_ = false;
+        UniqueFd f(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+        if (!f) return;
+        char buf[4096];
+        ssize_t n = ::read(f.get(), buf, sizeof buf - 1);
+        if (n <= 0) return;
+        std::string_view status(buf, static_cast<size_t>(n));
+        size_t at = status.find("\nUmask:");
+        if (at == std::string_view::npos) return;
+        umask_ = static_cast<mode_t>(std::strtoul(buf + at + 7, nullptr, 8)) & 0777;
+        errno = 0;
+        bool acl = ::fgetxattr(root_dir_.get(), "system.posix_acl_default", nullptr, 0) >= 0 || errno == ERANGE;
+        predict_ = !acl;
+    }
+
+    // Whether fchown(uid, gid) is needed on an object just created in the directory at `depth`.
+    bool needs_chown(size_t depth, uint32_t uid, uint32_t gid) const {
+        if (!opts_.same_owner) return false;
+        if (!predict_) return true;
+        const Inherit& p = dir_ids(depth);
+        return uid != euid_ || gid != (p.setgid ? p.gid : egid_);
+    }
+    // Whether fchmod(mode) is needed on a file or directory just created in the directory at
+    // `depth` with the mode `mode & 0777`.
+    bool needs_chmod(size_t depth, uint32_t mode, bool dir) const {
+        if (!predict_) return true;
+        mode_t got = (mode & 0777 & ~umask_) | (dir && dir_ids(depth).setgid ? S_ISGID : 0);
+        return got != (mode & 07777);
+    }
 
     // The symlink-free path of the chain's directory at `depth`, from the layer root.
     std::string dir_path(size_t depth) const {
@@ -159,7 +208,7 @@ private:
             UniqueFd next(::openat(cur, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
             if (!next) return sys_fail("open {}", comp);
             chain_.erase(chain_.begin() + static_cast<ptrdiff_t>(depth), chain_.end());
-            chain_.push_back({std::move(next), std::move(comp)});
+            chain_.push_back({std::move(next), std::move(comp), {st.st_gid, (st.st_mode & S_ISGID) != 0}});
             ++depth;
         }
         return ResolvedDir{dir_fd(depth), depth};
@@ -203,6 +252,7 @@ private:
     Result<void> set_xattrs(int parent, const std::string& name, const TarEntry& e, int fd) {
         for (auto& [k, v] : e.xattrs) {
             if (k.starts_with("trusted.overlay.") || k.starts_with("user.overlay.")) continue;
+            if (k == "system.posix_acl_default") predict_ = false;  // new files' modes come from it
             int r = fd >= 0 ? ::fsetxattr(fd, k.c_str(), v.data(), v.size(), 0)
                             : ::lsetxattr((linuxfs::fd_path(parent) + "/" + name).c_str(), k.c_str(), v.data(), v.size(), 0);
             if (r < 0 && errno != ENOTSUP) return sys_fail("tar entry '{}': set xattr {}", e.path, k);
@@ -264,34 +314,46 @@ private:
 
         switch (e.type) {
             case TarType::Regular: {
+                // Created with its final permission bits (the creating open may write whatever they say).
                 auto r = create_replacing(*parent, name, e, false, [&] {
-                    return ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                    return ::openat(pfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, e.mode & 0777);
                 });
                 if (!r) return std::unexpected(std::move(r.error()));
                 if (*r < 0) return sys_fail("tar entry '{}': create", e.path);
                 UniqueFd fd(*r);
                 if (auto c = copy_body(fd.get(), e, body); !c) return c;
-                if (opts_.same_owner && ::fchown(fd.get(), e.uid, e.gid) < 0) return sys_fail("tar entry '{}': chown", e.path);
-                if (::fchmod(fd.get(), e.mode) < 0) return sys_fail("tar entry '{}': chmod", e.path);
+                // chown before chmod: a chown clears setuid/setgid.
+                bool chown = needs_chown(parent->depth, e.uid, e.gid);
+                if (chown && ::fchown(fd.get(), e.uid, e.gid) < 0) return sys_fail("tar entry '{}': chown", e.path);
+                if ((chown || needs_chmod(parent->depth, e.mode, false)) && ::fchmod(fd.get(), e.mode) < 0)
+                    return sys_fail("tar entry '{}': chmod", e.path);
                 if (auto x = set_xattrs(pfd, name, e, fd.get()); !x) return x;
                 ::futimens(fd.get(), ts);
                 return {};
             }
             case TarType::Directory: {
-                auto r = create_replacing(*parent, name, e, true, [&] { return ::mkdirat(pfd, name.c_str(), 0700); });
+                int made = -1;  // 0: created here, else it was there already (kept)
+                auto r = create_replacing(*parent, name, e, true, [&] { return made = ::mkdirat(pfd, name.c_str(), e.mode & 0777); });
                 if (!r) return std::unexpected(std::move(r.error()));
                 if (*r < 0) return sys_fail("tar entry '{}': mkdir", e.path);
-                // The new directory joins the chain: its entries come next.
+                bool created = made == 0;
+                // The directory joins the chain: its entries come next.
                 size_t depth = parent->depth;
+                bool chown = !created ? opts_.same_owner : needs_chown(depth, e.uid, e.gid);
+                bool chmod = !created || chown || needs_chmod(depth, e.mode, true);
+                Inherit ids{opts_.same_owner ? e.gid : dir_ids(depth).setgid ? dir_ids(depth).gid : egid_,
+                            (e.mode & S_ISGID) != 0};
                 if (!(depth < chain_.size() && chain_[depth].name == name)) {
                     UniqueFd fd(::openat(pfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
                     if (!fd) return errno_fail(0, "tar entry '{}': refused: {}", e.path, escape_msg(errno));
                     chain_.erase(chain_.begin() + static_cast<ptrdiff_t>(depth), chain_.end());
-                    chain_.push_back({std::move(fd), name});
+                    chain_.push_back({std::move(fd), name, {}});
                 }
                 int dfd = chain_[depth].fd.get();
-                if (opts_.same_owner && ::fchown(dfd, e.uid, e.gid) < 0) return sys_fail("tar entry '{}': chown", e.path);
-                if (::fchmod(dfd, e.mode) < 0) return sys_fail("tar entry '{}': chmod", e.path);
+                if (chown && ::fchown(dfd, e.uid, e.gid) < 0) return sys_fail("tar entry '{}': chown", e.path);
+                if (chmod && ::fchmod(dfd, e.mode) < 0) return sys_fail("tar entry '{}': chmod", e.path);
+                if (!opts_.same_owner && !created) predict_ = false;  // its group is whatever it had: not tracked
+                chain_[depth].ids = ids;
                 if (auto x = set_xattrs(pfd, name, e, dfd); !x) return x;
                 dirs_.push_back({dir_path(depth + 1), {ts[0], ts[1]}});
                 return {};
@@ -301,7 +363,7 @@ private:
                                           [&] { return ::symlinkat(e.linkname.c_str(), pfd, name.c_str()); });
                 if (!r) return std::unexpected(std::move(r.error()));
                 if (*r < 0) return sys_fail("tar entry '{}': symlink", e.path);
-                if (opts_.same_owner && ::fchownat(pfd, name.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) < 0)
+                if (needs_chown(parent->depth, e.uid, e.gid) && ::fchownat(pfd, name.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) < 0)
                     return sys_fail("tar entry '{}': chown", e.path);
                 if (auto x = set_xattrs(pfd, name, e, -1); !x) return x;
                 ::utimensat(pfd, name.c_str(), ts, AT_SYMLINK_NOFOLLOW);
@@ -350,6 +412,11 @@ private:
 
     int root_;
     UniqueFd root_dir_;  // the layer root, O_RDONLY: the chain's depth 0
+    Inherit root_ids_;
+    uid_t euid_ = 0;
+    gid_t egid_ = 0;
+    mode_t umask_ = 0;
+    bool predict_ = false;  // needs_chown/needs_chmod may skip calls
     UnpackOptions opts_;
     UnpackStats stats_;
     std::vector<DirTime> dirs_;

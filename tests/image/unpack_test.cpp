@@ -230,3 +230,50 @@ TEST_F(Unpack, RedeclaredDirectoryKeepsItsEntries) {
     ASSERT_EQ(::stat((dest + "/a/b").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0700u);
 }
+
+TEST_F(Unpack, OwnerAndModeExactWhateverTheParentAndUmask) {
+    // fchown/fchmod are skipped when creating already gives the archive's owner and mode: a
+    // setgid parent (whose group new entries inherit) and the umask must not leak into the layer.
+    TarEntry s;
+    s.path = "s/";
+    s.type = TarType::Directory;
+    s.mode = 02775;
+    s.gid = 50;
+    TarEntry sub = s;
+    sub.path = "s/sub/";
+    sub.mode = 0755;
+    sub.gid = 0;
+    TarEntry link;
+    link.path = "s/l";
+    link.type = TarType::Symlink;
+    link.linkname = "f";
+    auto r = unpack(TarBuilder()
+                        .entry(s)
+                        .file("s/f", "f", 0644)
+                        .entry(sub)
+                        .entry(link)
+                        .file("s/sub/g", "g", 0644, 0, 7)
+                        .file("open", "o", 0666)
+                        .file("none", "n", 0)
+                        .str());
+    ASSERT_TRUE(r) << r.error().what();
+    struct stat st {};
+    ASSERT_EQ(::stat((dest + "/s").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 02775u);
+    EXPECT_EQ(st.st_gid, 50u);
+    ASSERT_EQ(::stat((dest + "/s/f").c_str(), &st), 0);
+    EXPECT_EQ(st.st_gid, 0u);
+    EXPECT_EQ(st.st_mode & 07777, 0644u);
+    ASSERT_EQ(::stat((dest + "/s/sub").c_str(), &st), 0);
+    EXPECT_EQ(st.st_gid, 0u);
+    EXPECT_EQ(st.st_mode & 07777, 0755u);  // no setgid bit from the parent
+    ASSERT_EQ(::lstat((dest + "/s/l").c_str(), &st), 0);
+    EXPECT_EQ(st.st_gid, 0u);
+    ASSERT_EQ(::stat((dest + "/s/sub/g").c_str(), &st), 0);
+    EXPECT_EQ(st.st_gid, 7u);
+    ASSERT_EQ(::stat((dest + "/open").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0666u);
+    ASSERT_EQ(::stat((dest + "/none").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0u);
+    EXPECT_EQ(read_file(dest + "/none"), "n");
+}
