@@ -1,27 +1,16 @@
 #include "network/nft_api.hpp"
 
-#include <dlfcn.h>
-
-#include <string>
+#include "common/dynlib.hpp"
 
 namespace brig::network::nft {
 
 namespace {
 
 Result<Api> load() {
-    void* lib = ::dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);  // never closed: used until exit
-    if (lib == nullptr) {
-        const char* why = ::dlerror();
-        return fail("{} is needed for bridge networks (NAT, published ports) but cannot be loaded: {}"
-                    " (Debian: apt-get install libnftables1)",
-                    kLibrary, why != nullptr ? why : "unknown error");
-    }
+    auto lib = DynLib::open(kLibrary, "bridge networks (NAT, published ports)", "libnftables1");
+    if (!lib) return std::unexpected(lib.error());
     Api a{};
-    std::string missing;
-    auto sym = [&]<class F>(F*& slot, const char* name) {
-        slot = reinterpret_cast<F*>(::dlsym(lib, name));
-        if (slot == nullptr) missing += (missing.empty() ? "" : ", ") + std::string(name);
-    };
+    auto sym = [&](auto*& slot, const char* name) { lib->bind(slot, name); };
     sym(a.ctx_new, "nft_ctx_new");
     sym(a.ctx_free, "nft_ctx_free");
     sym(a.ctx_buffer_output, "nft_ctx_buffer_output");
@@ -29,7 +18,7 @@ Result<Api> load() {
     sym(a.ctx_get_output_buffer, "nft_ctx_get_output_buffer");
     sym(a.ctx_get_error_buffer, "nft_ctx_get_error_buffer");
     sym(a.run_cmd_from_buffer, "nft_run_cmd_from_buffer");
-    if (!missing.empty()) return fail("{} is too old: it lacks {}", kLibrary, missing);
+    if (auto r = lib->complete(); !r) return std::unexpected(r.error());
     return a;
 }
 

@@ -134,15 +134,11 @@ Result<std::string> ContainerStorage::prepare(std::string_view id, const image::
     return m;
 }
 
-Result<std::string> ContainerStorage::mount(std::string_view id) {
-    if (auto r = validate_id(id); !r) return std::unexpected(r.error());
-    std::string d = dir(id);
+Result<std::vector<std::string>> ContainerStorage::lower_links(std::string_view id, const std::string& d) const {
     auto text = linuxfs::read_file(d + "/meta.json");
     if (!text) return fail("no container storage for '{}'", id);
     json meta = json::parse(*text, nullptr, false);
     if (meta.is_discarded() || !meta.contains("layers")) return fail("{}/meta.json: corrupt", d);
-    std::string merged = d + "/merged";
-    if (mounted_at(merged)) return merged;
     std::vector<std::string> lowers;
     auto layers = meta["layers"].get<std::vector<std::string>>();
     for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
@@ -153,7 +149,17 @@ Result<std::string> ContainerStorage::mount(std::string_view id) {
         lowers.push_back("l/" + *link);
     }
     if (lowers.empty()) lowers.push_back("empty");
-    auto data = overlay_options(lowers, d + "/diff", d + "/work");
+    return lowers;
+}
+
+Result<std::string> ContainerStorage::mount(std::string_view id) {
+    if (auto r = validate_id(id); !r) return std::unexpected(r.error());
+    std::string d = dir(id);
+    std::string merged = d + "/merged";
+    if (mounted_at(merged)) return merged;
+    auto lowers = lower_links(id, d);
+    if (!lowers) return std::unexpected(std::move(lowers.error()));
+    auto data = overlay_options(*lowers, d + "/diff", d + "/work");
     if (!data) return std::unexpected(std::move(data.error()));
     if (auto r = mount_overlay_in(store_->root() + "/layers", *data, merged); !r) return std::unexpected(r.error());
     return merged;
@@ -163,21 +169,9 @@ Result<void> ContainerStorage::mount_from(std::string_view id, const std::string
                                           const std::string& target, uid_t fsuid, gid_t fsgid) {
     if (auto r = validate_id(id); !r) return r;
     std::string d = dir(id);
-    auto text = linuxfs::read_file(d + "/meta.json");
-    if (!text) return fail("no container storage for '{}'", id);
-    json meta = json::parse(*text, nullptr, false);
-    if (meta.is_discarded() || !meta.contains("layers")) return fail("{}/meta.json: corrupt", d);
-    std::vector<std::string> lowers;
-    auto layers = meta["layers"].get<std::vector<std::string>>();
-    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-        auto dg = image::Digest::parse(*it);
-        if (!dg) return std::unexpected(dg.error());
-        auto link = store_->layer_link(*dg);
-        if (!link) return std::unexpected(std::move(link.error()));
-        lowers.push_back("l/" + *link);
-    }
-    if (lowers.empty()) lowers.push_back("empty");
-    auto data = overlay_options(lowers, own_dir + "/diff", own_dir + "/work");
+    auto lowers = lower_links(id, d);
+    if (!lowers) return std::unexpected(std::move(lowers.error()));
+    auto data = overlay_options(*lowers, own_dir + "/diff", own_dir + "/work");
     if (!data) return std::unexpected(std::move(data.error()));
     return mount_overlay_in(layers_dir, *data, target, fsuid, fsgid);
 }

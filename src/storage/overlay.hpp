@@ -67,6 +67,8 @@ public:
 
 private:
     ContainerStorage(const image::Store& store, std::string base) : store_(&store), base_(std::move(base)) {}
+    // The overlay lowerdir entries of container d's layers ("l/<link>", top layer first), from its meta.json.
+    Result<std::vector<std::string>> lower_links(std::string_view id, const std::string& d) const;
     Result<void> validate_id(std::string_view id) const;
     const image::Store* store_;
     std::string base_;  // <root>/containers-storage

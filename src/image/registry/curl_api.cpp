@@ -1,26 +1,16 @@
 #include "image/registry/curl_api.hpp"
 
-#include <dlfcn.h>
+#include "common/dynlib.hpp"
 
 namespace brig::registry::curl {
 
 namespace {
 
 Result<Api> load() {
-    // Never closed: libcurl and its TLS libraries keep global state until exit.
-    void* lib = ::dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) {
-        const char* why = ::dlerror();
-        return fail("{} is needed to talk to registries (pull, push, login, import from a URL) but cannot be loaded: {}"
-                    " (Debian: apt-get install libcurl4)",
-                    kLibrary, why != nullptr ? why : "unknown error");
-    }
+    auto lib = DynLib::open(kLibrary, "talking to registries (pull, push, login, import from a URL)", "libcurl4");
+    if (!lib) return std::unexpected(lib.error());
     Api a{};
-    std::string missing;
-    auto sym = [&]<class F>(F*& slot, const char* name) {
-        slot = reinterpret_cast<F*>(::dlsym(lib, name));
-        if (slot == nullptr) missing += (missing.empty() ? "" : ", ") + std::string(name);
-    };
+    auto sym = [&](auto*& slot, const char* name) { lib->bind(slot, name); };
     sym(a.easy_init, "curl_easy_init");
     sym(a.easy_cleanup, "curl_easy_cleanup");
     sym(a.easy_setopt, "curl_easy_setopt");
@@ -39,7 +29,7 @@ Result<Api> load() {
     sym(a.multi_strerror, "curl_multi_strerror");
     CURLcode (*global_init)(long) = nullptr;
     sym(global_init, "curl_global_init");
-    if (!missing.empty()) return fail("{} is too old: it lacks {}", kLibrary, missing);
+    if (auto r = lib->complete(); !r) return std::unexpected(r.error());
     if (CURLcode rc = global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
         return fail("{}: curl_global_init failed: {}", kLibrary, a.easy_strerror(rc));
     }
