@@ -77,6 +77,28 @@ std::vector<network::Attachment> current(const std::string& root, const Containe
     return a ? *a : std::vector<network::Attachment>{};
 }
 
+// Rootless containers have no attachments: pasta forwards the -p/-P ports (always with an
+// explicit host port) while the container's netns exists, i.e. while it runs.
+std::vector<network::PortMapping> rootless_ports(const std::string& root, const ContainerRecord& rec) {
+    if (!rootless::active() || !owns_netns(rec)) return {};
+    auto mode = network::parse_network_mode(rec.network_mode);
+    if (!mode || mode->kind != network::ModeKind::Bridge) return {};
+    if (!network::is_netns(network::netns_path(root, rec.id))) return {};
+    auto ports = wanted_ports(rec);
+    if (!ports) return {};
+    return *ports;
+}
+
+// Every published port of the container: its attachments' and, rootless, pasta's.
+std::vector<network::PortMapping> published_ports(const std::string& root, const ContainerRecord& rec,
+                                                  const std::vector<network::Attachment>& atts) {
+    std::vector<network::PortMapping> out;
+    for (const auto& a : atts) out.insert(out.end(), a.ports.begin(), a.ports.end());
+    auto rl = rootless_ports(root, rec);
+    out.insert(out.end(), rl.begin(), rl.end());
+    return out;
+}
+
 }  // namespace
 
 bool owns_netns(const ContainerRecord& rec) {
@@ -217,12 +239,12 @@ ojson network_settings(const std::string& root, const ContainerRecord& rec) {
     ojson out = {{"Bridge", ""}, {"SandboxID", ""}, {"SandboxKey", ns}, {"Ports", ojson::object()},
                  {"Gateway", ""}, {"IPAddress", ""}, {"IPPrefixLen", 0}, {"IPv6Gateway", ""},
                  {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"MacAddress", ""}};
+    for (const auto& p : published_ports(root, rec, atts)) {
+        std::string key = fmt::format("{}/{}", p.container_port, p.protocol);
+        ports[key].push_back({{"HostIp", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
+                              {"HostPort", std::to_string(p.host_port)}});
+    }
     for (const auto& a : atts) {
-        for (const auto& p : a.ports) {
-            std::string key = fmt::format("{}/{}", p.container_port, p.protocol);
-            ports[key].push_back({{"HostIp", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
-                                  {"HostPort", std::to_string(p.host_port)}});
-        }
         nets[a.network] = {{"IPAMConfig", nullptr},
                            {"Links", nullptr},
                            {"Aliases", a.aliases},
@@ -259,8 +281,8 @@ ojson network_settings(const std::string& root, const ContainerRecord& rec) {
 
 std::string ps_ports(const std::string& root, const ContainerRecord& rec) {
     std::string out;
-    for (const auto& a : current(root, rec))
-        for (const auto& p : a.ports) out += (out.empty() ? "" : ", ") + network::format_port(p);
+    for (const auto& p : published_ports(root, rec, current(root, rec)))
+        out += (out.empty() ? "" : ", ") + network::format_port(p);
     return out;
 }
 
@@ -277,15 +299,14 @@ std::vector<std::string> port_lines(const std::string& root, const ContainerReco
     std::vector<std::string> out;
     std::string want = filter;
     if (!want.empty() && want.find('/') == std::string::npos) want += "/tcp";
-    for (const auto& a : current(root, rec))
-        for (const auto& p : a.ports) {
-            std::string key = fmt::format("{}/{}", p.container_port, p.protocol);
-            std::string host = p.host_ip.empty() ? "0.0.0.0" : p.host_ip;
-            if (host.find(':') != std::string::npos) host = "[" + host + "]";
-            std::string addr = fmt::format("{}:{}", host, p.host_port);
-            if (want.empty()) out.push_back(key + " -> " + addr);
-            else if (key == want) out.push_back(addr);
-        }
+    for (const auto& p : published_ports(root, rec, current(root, rec))) {
+        std::string key = fmt::format("{}/{}", p.container_port, p.protocol);
+        std::string host = p.host_ip.empty() ? "0.0.0.0" : p.host_ip;
+        if (host.find(':') != std::string::npos) host = "[" + host + "]";
+        std::string addr = fmt::format("{}:{}", host, p.host_port);
+        if (want.empty()) out.push_back(key + " -> " + addr);
+        else if (key == want) out.push_back(addr);
+    }
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include "cgroup/manager.hpp"
 #include "cgroup/stats.hpp"
 #include "common/fd.hpp"
+#include "common/scope.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::runtime {
@@ -65,12 +66,79 @@ Result<void> resume_container(const StateStore& store, const std::string& id) {
     return {};
 }
 
-Result<void> update_container(const StateStore& store, const std::string& id, const oci::Resources& r) {
+namespace {
+
+void merge_objects(nlohmann::json& into, const nlohmann::json& from) {
+    if (!into.is_object()) into = nlohmann::json::object();
+    for (const auto& [key, value] : from.items()) {
+        if (value.is_null()) continue;
+        if (value.is_object()) merge_objects(into[key], value);
+        else into[key] = value;
+    }
+}
+
+std::optional<int64_t> int_field(const nlohmann::json& obj, const char* key) {
+    if (!obj.is_object()) return std::nullopt;
+    auto it = obj.find(key);
+    if (it == obj.end() || !it->is_number_integer()) return std::nullopt;
+    return it->get<int64_t>();
+}
+
+}  // namespace
+
+void merge_resources(nlohmann::json& stored, const nlohmann::json& given) {
+    if (!stored.is_object()) stored = nlohmann::json::object();
+    if (!given.is_object()) return;
+    // A new limit alone keeps the swap allowance (the cgroup code does the same, and the
+    // stored pair must stay valid: swap, memory plus swap, is never below the limit).
+    if (auto gm = given.find("memory"); gm != given.end() && gm->is_object() && !int_field(*gm, "swap")) {
+        auto& sm = stored["memory"];
+        auto limit = int_field(*gm, "limit"), old_limit = int_field(sm, "limit"), old_swap = int_field(sm, "swap");
+        if (limit && old_swap && *old_swap != 0) {
+            if (*limit == -1) sm["swap"] = -1;
+            else if (*limit > 0 && old_limit && *old_limit > 0 && *old_swap > 0 && *old_swap >= *old_limit)
+                sm["swap"] = *limit + (*old_swap - *old_limit);
+        }
+        if (sm.is_null()) stored.erase("memory");
+    }
+    for (const auto& [key, value] : given.items()) {
+        if (key == "devices" || value.is_null()) continue;
+        if (value.is_object()) merge_objects(stored[key], value);
+        else stored[key] = value;
+    }
+}
+
+Result<void> update_container(const StateStore& store, const std::string& id, const ResourceUpdate& u) {
+    if (auto v = validate_id(id); !v) return std::unexpected(v.error());
+    // The lock keeps two updates from merging into the same old config.
+    auto lock = store.lock(id);
+    if (!lock) return std::unexpected(std::move(lock.error()).context("update"));
     auto l = load(store, id, "update", {Status::Running, Status::Created, Status::Paused});
     if (!l) return std::unexpected(l.error());
+
+    // The stored config with the new values, in a temp file next to it before the kernel
+    // sees anything: what can fail here fails with the cgroup untouched.
+    const std::string path = store.config(id);
+    auto text = linuxfs::read_file(path);
+    if (!text) return std::unexpected(std::move(text.error()).context(fmt::format("update: container {:?}", id)));
+    nlohmann::json spec = nlohmann::json::parse(*text, nullptr, false);
+    nlohmann::json given = nlohmann::json::parse(u.json, nullptr, false);
+    if (spec.is_discarded() || !spec.is_object() || (spec.contains("linux") && !spec["linux"].is_object()))
+        return fail("update: {}: the stored config of container {:?} is corrupt", path, id);
+    if (given.is_discarded()) return fail("update: invalid resources JSON");
+    merge_resources(spec["linux"]["resources"], given);
+    const std::string tmp = path + ".update";
+    if (auto w = linuxfs::write_file_atomic(tmp, spec.dump(), 0600, false); !w)
+        return std::unexpected(std::move(w.error()).context("update"));
+    ScopeGuard drop_tmp([&] { ::unlink(tmp.c_str()); });
+
     cgroup::ApplyOptions opts;
     opts.update = true;
-    if (auto a = cgroup::apply(l->cg, l->sys, r, opts); !a) return std::unexpected(std::move(a.error()).context("update"));
+    if (auto a = cgroup::apply(l->cg, l->sys, u.resources, opts); !a)
+        return std::unexpected(std::move(a.error()).context("update"));
+    if (::rename(tmp.c_str(), path.c_str()) < 0)
+        return sys_fail("update: the new limits are applied but could not be saved to {}", path);
+    drop_tmp.dismiss();
     return {};
 }
 
@@ -180,7 +248,7 @@ Result<void> container_events(const StateStore& store, const std::string& id, st
     }
 }
 
-Result<oci::Resources> parse_resources(std::string_view json_text) {
+Result<ResourceUpdate> parse_resource_update(std::string_view json_text) {
     nlohmann::json res = nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
     if (res.is_discarded()) return fail("resources: invalid JSON");
     if (!res.is_object()) return fail("resources: must be a JSON object (the linux.resources of a config.json)");
@@ -188,11 +256,25 @@ Result<oci::Resources> parse_resources(std::string_view json_text) {
     nlohmann::json spec = {{"ociVersion", oci::kSpecVersion}, {"root", {{"path", "rootfs"}}}, {"linux", {{"resources", res}}}};
     auto parsed = oci::parse_spec(spec.dump());
     if (!parsed) return std::unexpected(parsed.error());
-    if (!parsed->linux || !parsed->linux->resources) return oci::Resources{};
-    return std::move(*parsed->linux->resources);
+    ResourceUpdate u;
+    u.json = res.dump();
+    if (parsed->linux && parsed->linux->resources) u.resources = std::move(*parsed->linux->resources);
+    return u;
+}
+
+Result<oci::Resources> parse_resources(std::string_view json_text) {
+    auto u = parse_resource_update(json_text);
+    if (!u) return std::unexpected(u.error());
+    return std::move(u->resources);
 }
 
 Result<oci::Resources> load_resources(const std::string& path) {
+    auto u = load_resource_update(path);
+    if (!u) return std::unexpected(u.error());
+    return std::move(u->resources);
+}
+
+Result<ResourceUpdate> load_resource_update(const std::string& path) {
     std::string text;
     if (path == "-") {
         char buf[65536];
@@ -208,7 +290,7 @@ Result<oci::Resources> load_resources(const std::string& path) {
         if (!t) return std::unexpected(t.error());
         text = std::move(*t);
     }
-    auto r = parse_resources(text);
+    auto r = parse_resource_update(text);
     if (!r) return std::unexpected(std::move(r.error()).context(path == "-" ? "stdin" : path));
     return r;
 }
@@ -273,6 +355,12 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view s) {
 }
 
 Result<oci::Resources> resources_from_update_flags(const std::map<std::string, std::string>& flags) {
+    auto u = resource_update_from_flags(flags);
+    if (!u) return std::unexpected(u.error());
+    return std::move(u->resources);
+}
+
+Result<ResourceUpdate> resource_update_from_flags(const std::map<std::string, std::string>& flags) {
     using nlohmann::json;
     json res = json::object();
     for (const auto& [name, value] : flags) {
@@ -323,7 +411,7 @@ Result<oci::Resources> resources_from_update_flags(const std::map<std::string, s
         if (!v) return std::unexpected(v.error());
         res[m->group][m->field] = *v;
     }
-    return parse_resources(res.dump());
+    return parse_resource_update(res.dump());
 }
 
 }  // namespace brig::runtime

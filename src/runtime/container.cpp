@@ -343,6 +343,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     cfg.sync_fd = child_sock.fd();
     cfg.fifo_fd = fifo_fd.get();
     cfg.new_user_ns = ns->new_user;
+    cfg.rootless = ::geteuid() != 0;
     cfg.joins = ns->joins;
     cfg.unshare_flags = ns->unshare_flags;
     cfg.fork_for_pid = ns->fork_for_pid;

@@ -88,7 +88,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
         premade[*index] = std::move(fd);
     }
     if (!joined) return joined;
-    if (::geteuid() != 0) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // rootless: maps are written now
+    if (cfg.rootless) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // rootless: maps are written now
     if (cfg.new_user_ns || next == 1) {
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return sys_fail("become root in the user namespace");
     }
@@ -185,7 +185,10 @@ void run_init(const InitConfig& cfg) {
     // container's namespaces; execve resets this for the user's process. A rootless
     // runtime must first write the id maps of a new user namespace, which needs us
     // dumpable: then it waits for Go (nothing of the container runs in that namespace yet).
-    if (::geteuid() == 0 || !cfg.new_user_ns) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // cfg.rootless, not geteuid(): in a new user namespace geteuid() turns 0 the moment the
+    // parent writes uid_map, which may come before this line, and a non-dumpable child's
+    // gid_map can no longer be opened by the unprivileged parent.
+    if (!cfg.rootless || !cfg.new_user_ns) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     // If the runtime dies during setup, so do we.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 

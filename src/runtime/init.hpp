@@ -27,6 +27,7 @@ struct InitConfig {
     int sync_fd = -1;     // child end of the sync socketpair
     int fifo_fd = -1;     // exec.fifo, opened O_RDWR: read blocks until `start` writes
     bool new_user_ns = false;
+    bool rootless = false;  // the runtime's euid (host view, taken before clone) is not 0
     std::vector<NamespaceJoin> joins;  // user namespace first
     int unshare_flags = 0;             // namespaces the child must create itself
     bool fork_for_pid = false;         // unshare_flags has CLONE_NEWPID: fork the real init

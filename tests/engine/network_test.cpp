@@ -120,8 +120,20 @@ TEST_F(EngineNet, ConnectAndDisconnectRewriteEtcHostsInPlace) {
     EXPECT_NE(brig({"network", "disconnect", "side", "hc"}).code, 0);
     EXPECT_NE(brig({"network", "connect", "nosuchnet", "hc"}).code, 0);
     EXPECT_EQ(exec_out("hc", {"cat", "/etc/hosts"}), before);
+    // `network rm -f` disconnects the running container: its /etc/hosts loses the address too.
+    r = brig({"network", "connect", "side", "hc"});
+    ASSERT_EQ(r.code, 0) << r;
+    ip = inspect("hc")["NetworkSettings"]["Networks"]["side"]["IPAddress"].get<std::string>();
+    ASSERT_TRUE(ip.starts_with("10.99.7.")) << ip;
+    EXPECT_NE(exec_out("hc", {"cat", "/etc/hosts"}).find(ip + "\thch\n"), std::string::npos);
+    EXPECT_NE(brig({"network", "rm", "side"}).code, 0) << "in use, without -f";
+    r = brig({"network", "rm", "-f", "side"});
+    ASSERT_EQ(r.code, 0) << r;
+    std::string removed = exec_out("hc", {"cat", "/etc/hosts"});
+    EXPECT_EQ(removed.find(ip), std::string::npos) << removed;
+    EXPECT_EQ(removed, before);
+    EXPECT_EQ(exec_out("hc", {"stat", "-c", "%i", "/etc/hosts"}), inode);
     EXPECT_EQ(brig({"rm", "-f", "hc"}).code, 0);
-    EXPECT_EQ(brig({"network", "rm", "side"}).code, 0);
 }
 
 TEST_F(EngineNet, ContainerReachesItsOwnPublishedPortViaTheHostAddress) {

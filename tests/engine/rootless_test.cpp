@@ -1,8 +1,8 @@
 // Rootless brig (engine/rootless.hpp): the test runs as root, inside a network + mount namespace
 // of its own (fixture.hpp's IsolatedNetwork), creates an unprivileged user with a /etc/subuid
 // range (useradd), and runs brig as that user: load, run (uid 0 inside, root-owned image files),
-// a published port served by pasta, stop/rm, and nothing left behind. The user, its files and
-// its processes are removed at the end, also when the test fails.
+// a published port served by pasta (and shown by port, ps, inspect), stop/rm, and nothing left
+// behind. The user, its files and its processes are removed at the end, also when the test fails.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -204,6 +204,19 @@ TEST_F(Rootless, RunAsUnprivilegedUser) {
     for (pid_t pid : processes_of(uid_))
         if (comm_of(pid) == "httpd") httpd_as_user = true;
     EXPECT_TRUE(httpd_as_user);
+    // The published port shows as for a root container: port, ps, inspect.
+    p = as_user({"port", "web"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "80/tcp -> 0.0.0.0:18080\n") << p;
+    p = as_user({"port", "web", "80"});
+    EXPECT_EQ(p.out, "0.0.0.0:18080\n") << p;
+    p = as_user({"ps"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_NE(p.out.find("0.0.0.0:18080->80/tcp"), std::string::npos) << p;
+    p = as_user({"inspect", "web"});
+    ASSERT_EQ(p.code, 0) << p;
+    auto ports = json::parse(p.out)[0]["NetworkSettings"]["Ports"];
+    EXPECT_EQ(ports.dump(), R"({"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"18080"}]})") << p;
 
     p = as_user({"stop", "-t", "1", "web"});
     EXPECT_EQ(p.code, 0) << p;

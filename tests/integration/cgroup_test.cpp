@@ -324,6 +324,48 @@ TEST_F(CgroupTest, ALimitTheKernelRefusesNamesTheResource) {
     EXPECT_THAT(bad.err, HasSubstr("--cpu-period"));
 }
 
+// update saves what it applied into the stored config (<root>/<id>/config.json, which exec
+// reads), so a later update of one field keeps the others; a refused update changes neither.
+TEST_F(CgroupTest, UpdateIsSavedInTheStoredConfig) {
+    Container c;
+    set_resources(c, {{"memory", {{"limit", 64 << 20}}}, {"pids", {{"limit", 50}}}});
+    c.set_args({"sleep", "30"});
+    ASSERT_TRUE(c.run({"--detach"}).ok());
+    const fs::path stored = c.state_root() / c.id() / "config.json";
+    auto resources = [&] { return json::parse(read_text(stored))["linux"]["resources"]; };
+    auto memory = [&] { return cg_read("memory", c.id(), "memory.limit_in_bytes", "memory.max"); };
+    auto pids = [&] { return cg_read("pids", c.id(), "pids.max", "pids.max"); };
+
+    auto u = c.runtime({"update", "--memory", "96m", c.id()});
+    ASSERT_TRUE(u.ok()) << u;
+    u = c.runtime({"update", "--pids-limit", "20", c.id()});
+    ASSERT_TRUE(u.ok()) << u;
+    EXPECT_EQ(memory(), std::to_string(96 << 20));
+    EXPECT_EQ(pids(), "20");
+    json r = resources();
+    EXPECT_EQ(r["memory"]["limit"], 96 << 20) << r.dump();
+    EXPECT_EQ(r["pids"]["limit"], 20) << r.dump();
+
+    // Refused while parsing, and refused by the kernel (no realtime budget under brig-test):
+    // the cgroup and the stored config stay as they were, and no temp file is left.
+    const std::string before = read_text(stored);
+    auto bad = c.runtime({"update", "--memory", "lots", "--pids-limit", "5", c.id()});
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_THAT(bad.err, HasSubstr("--memory"));
+    bad = c.runtime({"update", "--cpu-rt-runtime", "1000", c.id()});
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_THAT(bad.err, HasSubstr("realtime"));
+    EXPECT_EQ(read_text(stored), before);
+    EXPECT_EQ(memory(), std::to_string(96 << 20));
+    EXPECT_EQ(pids(), "20");
+    for (const auto& e : fs::directory_iterator(c.state_root() / c.id()))
+        EXPECT_EQ(e.path().filename().string().find(".update"), std::string::npos) << e.path();
+
+    // exec still reads the rewritten config.
+    auto e = c.runtime({"exec", c.id(), "true"});
+    EXPECT_TRUE(e.ok()) << e;
+}
+
 TEST_F(CgroupTest, CreateFailsCleanlyWhenALimitIsRefused) {
     Container c;
     // The brig-test parent has no realtime budget: the kernel refuses any runtime here.

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/cgroup_ops.hpp"
 
 namespace brig::runtime {
@@ -98,6 +100,31 @@ TEST(CgroupOps, ResourcesJson) {
     auto esc = parse_resources(R"({"unified":{"../x":"1"}})");
     ASSERT_FALSE(esc.has_value());
     EXPECT_THAT(esc.error().what(), HasSubstr("unified"));
+}
+
+// What update saves: the given fields merged into the stored linux.resources.
+TEST(CgroupOps, MergeResources) {
+    using nlohmann::json;
+    json stored = json::parse(R"({"memory":{"limit":100,"swap":150,"reservation":50},"pids":{"limit":10},
+                                  "devices":[{"allow":false,"access":"rwm"}],"unified":{"a":"1"}})");
+    auto u = resource_update_from_flags({{"memory", "200"}});
+    ASSERT_TRUE(u.has_value()) << u.error().what();
+    merge_resources(stored, json::parse(u->json));
+    // The new limit keeps the swap allowance (50) and everything else.
+    EXPECT_EQ(stored["memory"], json::parse(R"({"limit":200,"swap":250,"reservation":50})"));
+    EXPECT_EQ(stored["pids"]["limit"], 10);
+    merge_resources(stored, json::parse(R"({"pids":{"limit":3},"memory":{"limit":300,"swap":400},"unified":{"b":"2"},
+                                            "devices":[],"cpu":{"shares":512,"cpus":null}})"));
+    EXPECT_EQ(stored["memory"], json::parse(R"({"limit":300,"swap":400,"reservation":50})"));
+    EXPECT_EQ(stored["pids"]["limit"], 3);
+    EXPECT_EQ(stored["unified"], json::parse(R"({"a":"1","b":"2"})"));
+    EXPECT_EQ(stored["devices"].size(), 1u) << "update leaves device rules alone";
+    EXPECT_EQ(stored["cpu"], json::parse(R"({"shares":512})"));
+    merge_resources(stored, json::parse(R"({"memory":{"limit":-1}})"));
+    EXPECT_EQ(stored["memory"]["swap"], -1);
+    json empty;  // a config without linux.resources
+    merge_resources(empty, json::parse(R"({"memory":{"limit":5}})"));
+    EXPECT_EQ(empty, json::parse(R"({"memory":{"limit":5}})"));
 }
 
 }  // namespace

@@ -1,4 +1,7 @@
 // brig network create|ls|inspect|rm|prune|connect|disconnect: thin over brig_network.
+#include <map>
+#include <set>
+
 #include <fmt/core.h>
 
 #include "cli/brig/commands.hpp"
@@ -43,6 +46,34 @@ std::string engine_user_of_network(const std::string& root, const std::string& n
             return rec->name;
     }
     return "";
+}
+
+// The networks each container is attached to (from the networks' records), to see afterwards
+// whom `network rm -f` / `network prune` disconnected.
+std::map<std::string, std::set<std::string>> attached_networks(const std::string& root) {
+    std::map<std::string, std::set<std::string>> out;
+    auto all = network::list_networks(root);
+    if (!all) return out;
+    for (const auto& n : *all)
+        for (const auto& e : n.endpoints) out[e.container_id].insert(n.name);
+    return out;
+}
+
+// Rewrites the /etc/hosts of the engine containers whose attachments changed since `before`
+// (as `network disconnect` does). Returns 0, or 1 after reporting a failure.
+int refresh_disconnected(const std::string& root, const std::map<std::string, std::set<std::string>>& before) {
+    int code = 0;
+    engine::Store store(root);
+    for (const auto& [id, nets] : before) {
+        std::set<std::string> now;
+        if (auto atts = network::attachments(root, id))
+            for (const auto& a : *atts) now.insert(a.network);
+        if (now == nets) continue;
+        auto rec = store.load(id);
+        if (!rec) continue;  // not an engine container
+        if (auto h = engine::refresh_hosts(root, *rec); !h) code = report_error(h.error().what());
+    }
+    return code;
 }
 
 }  // namespace
@@ -144,21 +175,28 @@ void add_network_commands(CLI::App& app, Globals& g) {
                     "error while removing network: network {} has active endpoints (container {} uses it)", name, user));
                 continue;
             }
+            auto before = attached_networks(g.root);
             auto r = network::remove_network(g.root, name, f->force);
-            if (!r) g.exit_code = report_error(r.error().what());
-            else fmt::print("{}\n", name);
+            if (!r) {
+                g.exit_code = report_error(r.error().what());
+                continue;
+            }
+            fmt::print("{}\n", name);
+            if (int c = refresh_disconnected(g.root, before); c != 0) g.exit_code = c;
         }
     });
 
     auto* prune = net->add_subcommand("prune", "remove networks without containers");
     prune->add_flag("-f,--force", f->force, "do not ask (brig never asks)");
     prune->callback([&g] {
+        auto before = attached_networks(g.root);
         auto r = network::prune_networks(g.root);
         if (!r) {
             g.exit_code = report_error(r.error().what());
             return;
         }
         for (auto& n : *r) fmt::print("{}\n", n);
+        if (int c = refresh_disconnected(g.root, before); c != 0) g.exit_code = c;
     });
 
     auto* connect = net->add_subcommand("connect", "connect a running container to a network");

@@ -124,16 +124,16 @@ int cmd_update(std::span<char* const> args, const runtime::StateStore& store,
     if (!p) return report(p.error());
     auto id = need_id(*p, "update");
     if (!id) return report(id.error());
-    Result<oci::Resources> res;
+    Result<runtime::ResourceUpdate> res;
     if (p->has("resources")) {
         // As runc: the JSON replaces the individual flags.
-        res = runtime::load_resources(p->get("resources"));
+        res = runtime::load_resource_update(p->get("resources"));
     } else {
         std::map<std::string, std::string> flags;
         for (auto& [name, values] : p->values) flags[name] = values.back();
         if (flags.empty())
             return report(Error{0, "update: nothing to change (give --resources FILE or a limit such as --memory)"});
-        res = runtime::resources_from_update_flags(flags);
+        res = runtime::resource_update_from_flags(flags);
     }
     if (!res) return report(std::move(res.error()).context("update"));
     if (auto r = runtime::update_container(store, *id, *res); !r) return report(r.error());
