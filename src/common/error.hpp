@@ -46,8 +46,7 @@ std::unexpected<Error> errno_fail(int e, fmt::format_string<Args...> f, Args&&..
     return std::unexpected(Error{e, fmt::format(f, std::forward<Args>(args)...)});
 }
 
-// Propagate an error with context:  BRIG_TRY(x, expr, "what")  -- kept as a function
-// to avoid macros: use `if (!r) return std::unexpected(std::move(r.error()).context(...));`
+// Propagates a failed result with context: `if (!r) return wrap(std::move(r), "what");`.
 template <class T>
 std::unexpected<Error> wrap(Result<T>&& r, std::string_view what) {
     return std::unexpected(std::move(r.error()).context(what));

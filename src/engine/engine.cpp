@@ -20,11 +20,11 @@
 #include "engine/monitor_proto.hpp"
 #include "engine/netwire.hpp"
 #include "engine/rootless.hpp"
-#include "engine/userns.hpp"
+#include "engine/usermap.hpp"
+#include "engine/volumes.hpp"
 #include "engine/spec.hpp"
 #include "linux/fs.hpp"
 #include "runtime/container.hpp"
-#include "storage/volumes.hpp"
 
 namespace brig::engine {
 
@@ -116,35 +116,6 @@ bool wait_process_exit(pid_t pid, uint64_t start, std::chrono::milliseconds time
     }
 }
 
-// Unmounts the file systems of rec's volumes that have one (volume create --opt type=...) once
-// no other running container uses them; under each volume's exclusive lock, which a start
-// holds shared until its container runs. Called when rec stopped or goes away.
-void release_volumes(const Engine& e, const ContainerRecord& rec) {
-    storage::VolumeStore vs(e.store.root());
-    auto names_of = [](const ContainerRecord& r) {
-        std::set<std::string> out;
-        for (const auto& m : r.host_config.value("VolumeMounts", nlohmann::json::array()))
-            if (m.value("Type", "") == "volume") out.insert(m.value("Name", ""));
-        return out;
-    };
-    for (const auto& name : names_of(rec)) {
-        auto v = vs.get(name);
-        if (!v || !v->options.contains("type")) continue;
-        auto lock = vs.lock(name, true);
-        if (!lock) continue;
-        bool used = false;
-        for (const auto& id : e.store.ids()) {
-            if (id == rec.id) continue;
-            auto other = e.store.load(id);
-            if (other && names_of(*other).contains(name) && e.store.live_state(*other).running()) {
-                used = true;
-                break;
-            }
-        }
-        if (!used) (void)vs.deactivate(*v);
-    }
-}
-
 Result<void> touch(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
     if (!fd) return sys_fail("create {}", path);
@@ -207,55 +178,6 @@ Result<void> run_runtime(const Engine& e, const std::vector<std::string>& args, 
     return {};
 }
 
-Result<void> create_container(Engine& e, ContainerRecord& rec) {
-    if (rec.runtime.empty()) rec.runtime = e.runtime;
-    if (rec.created.empty()) rec.created = runtime::now_rfc3339();
-    if (rec.cgroup_parent.empty()) rec.cgroup_parent = "/brig";
-    if (rec.cgroup_parent[0] != '/') return fail("--cgroup-parent {:?} must be an absolute path", rec.cgroup_parent);
-    e.store.sweep_trash();
-    if (rec.network_mode.starts_with("container:")) {
-        std::string ref = rec.network_mode.substr(10);
-        auto other_id = e.store.resolve(ref);
-        if (!other_id) return fail("--network container:{}: {}", ref, other_id.error().message);
-        auto other = e.store.load(*other_id);
-        if (!other) return fail("--network container:{}: {}", ref, other.error().message);
-        if (other->network_mode == "host" || other->network_mode.starts_with("container:")) rec.network_mode = other->network_mode;
-        else rec.network_mode = "container:" + *other_id;
-    }
-    if (auto r = check_network_config(e.store.root(), rec); !r) return r;
-    if (auto r = rootless::check_record(rec); !r) return r;
-    // --userns/--uidmap (userns.hpp): the mappings, an auto range held under its lock until recorded.
-    std::vector<ContainerRecord> others;
-    if (rec.host_config.value("UsernsMode", std::string{}).starts_with("auto"))
-        for (const auto& other : e.store.ids())
-            if (auto o = e.store.load(other)) others.push_back(std::move(*o));
-    auto userns_lock = usermap::assign(e.store.root(), others, rec);
-    if (!userns_lock) return std::unexpected(userns_lock.error());
-    return e.store.create(rec, [&](const std::string& dir) -> Result<void> {
-        if (rec.hostname.empty()) rec.hostname = rec.id.substr(0, 12);
-        // The record was written before the id-dependent defaults: write it again.
-        if (auto r = linuxfs::write_file_atomic(dir + "/container.json", to_json(rec).dump(), 0600, false); !r) return r;
-        std::string final_dir = e.store.dir(rec.id);
-        SpecInputs in;
-        // Networking (netwire.hpp): the netns file and /etc files; the attachment is made at start.
-        if (auto r = write_etc_files(e.store.root(), rec, dir); !r) return r;
-        std::string etc_dir = rec.network_mode.starts_with("container:") ? etc_files_dir(e.store.root(), rec) : final_dir;
-        in.hosts = etc_dir + "/hosts";
-        in.hostname = etc_dir + "/hostname";
-        in.resolv_conf = etc_dir + "/resolv.conf";
-        in.netns = container_netns(e.store.root(), rec);
-        in.init_binary = e.init_exe;
-        if (!usermap::uid_maps(rec).empty()) {
-            in.root_path = usermap::mapped_root(final_dir);
-            in.userns_path = usermap::userns_file(final_dir);
-        }
-        auto spec = build_spec(rec, in);
-        if (!spec) return std::unexpected(spec.error());
-        if (::mkdir((dir + "/bundle").c_str(), 0700) < 0) return sys_fail("create {}/bundle", dir);
-        return linuxfs::write_file_atomic(dir + "/bundle/config.json", spec->dump(1), 0600, false);
-    });
-}
-
 Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) {
     auto lock = e.store.lock(id);
     if (!lock) return std::unexpected(lock.error());
@@ -270,7 +192,7 @@ Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) 
     for (const char* f : {"stop-requested", "paused", "pidfile", "attach.sock"}) ::unlink((dir + "/" + f).c_str());
     if (live.status == "exited" && !live.error.empty() && live.error.find("monitor") != std::string::npos) {
         // A monitor killed earlier may have left the container running: clean it up first.
-        (void)run_runtime(e, {"delete", "--force", id}, nullptr, rec->runtime);
+        (void)run_runtime(e, {"delete", "--force", id}, nullptr, rec->host.runtime);
     }
 
     if (auto r = ensure_image_rootfs(e.store.root(), *rec); !r) return std::unexpected(r.error());
@@ -278,35 +200,23 @@ Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) 
         return std::unexpected(r.error());
     // Volumes backed by a file system of their own (volume create --opt type=...): mounted now
     // (they are unmounted when their last user stops). Their shared locks are held until the
-    // container runs, so a concurrent release (release_volumes) sees it running.
-    std::vector<UniqueFd> volume_locks;
-    {
-        storage::VolumeStore vs(e.store.root());
-        for (const auto& m : rec->host_config.value("VolumeMounts", nlohmann::json::array())) {
-            if (m.value("Type", "") != "volume") continue;
-            std::string name = m.value("Name", "");
-            auto l = vs.lock(name, false);
-            if (!l) return fail("container {}: volume {}: {}", rec->name, name, l.error().message);
-            volume_locks.push_back(std::move(*l));
-            auto v = vs.get(name);
-            if (!v) return fail("container {}: volume {}: {}", rec->name, name, v.error().message);
-            if (auto r = vs.activate(*v); !r) return std::unexpected(r.error());
-        }
-    }
+    // container runs, so a concurrent release (volumes::release) sees it running.
+    auto volume_locks = volumes::activate(e.store.root(), *rec);
+    if (!volume_locks) return std::unexpected(volume_locks.error());
     if (auto r = setup_network(e.store.root(), *rec); !r) return std::unexpected(r.error());
     // A start that fails releases the network again (stop and rm do it otherwise).
     ScopeGuard net_undo([&] { release_network(e.store.root(), *rec); });
-    std::vector<std::string> argv = {e.monitor_exe, "--id", id, "--dir", dir, "--runtime", rec->runtime,
+    std::vector<std::string> argv = {e.monitor_exe, "--id", id, "--dir", dir, "--runtime", rec->host.runtime,
                                      "--runtime-root", e.store.runtime_root(), "--bundle", dir + "/bundle",
                                      "--sync-fd", "3"};
     if (rec->tty) argv.push_back("--tty");
     if (rec->open_stdin) argv.push_back("--stdin");
-    argv.insert(argv.end(), {"--log-driver", rec->log.driver, "--log-max-size", std::to_string(rec->log.max_size),
-                             "--log-max-file", std::to_string(rec->log.max_file), "--restart", rec->restart.name,
-                             "--restart-max", std::to_string(rec->restart.max_retries)});
-    if (rec->auto_remove) argv.insert(argv.end(), {"--rm", e.brig_exe, e.store.root()});
+    argv.insert(argv.end(), {"--log-driver", rec->host.log.driver, "--log-max-size", std::to_string(rec->host.log.max_size),
+                             "--log-max-file", std::to_string(rec->host.log.max_file), "--restart", rec->host.restart.name,
+                             "--restart-max", std::to_string(rec->host.restart.max_retries)});
+    if (rec->host.auto_remove) argv.insert(argv.end(), {"--rm", e.brig_exe, e.store.root()});
     // An attached start (run --rm in the foreground, start -a) removes the container itself.
-    if (rec->auto_remove && attach) argv.push_back("--rm-by-client");
+    if (rec->host.auto_remove && attach) argv.push_back("--rm-by-client");
     // The monitor reads the cgroup's OOM kill counter when the container exits (State.OOMKilled).
     for (const auto& d : container_cgroup_dirs(*rec)) argv.insert(argv.end(), {"--cgroup-dir", d});
     if (rec->health && !rec->health->test.empty() && rec->health->test[0] != "NONE") {
@@ -392,7 +302,7 @@ Result<void> kill_container(Engine& e, const std::string& id, const std::string&
     if (!sig) return fail("invalid signal: {}", signal);
     auto live = e.store.live_state(*rec);
     if (!live.running()) return fail("Cannot kill container: {}: container {} is not running", rec->name, id);
-    return run_runtime(e, {"kill", id, std::to_string(*sig)}, nullptr, rec->runtime);
+    return run_runtime(e, {"kill", id, std::to_string(*sig)}, nullptr, rec->host.runtime);
 }
 
 namespace {
@@ -408,7 +318,7 @@ Result<void> stop_container(Engine& e, const std::string& id, std::optional<int>
     if (!rec) return std::unexpected(rec.error());
     if (!e.store.live_state(*rec).running()) {
         release_network(e.store.root(), *rec);
-        release_volumes(e, *rec);
+        volumes::release(e.store, *rec);
     }
     return {};
 }
@@ -424,18 +334,18 @@ Result<void> stop_container_impl(Engine& e, const std::string& id, std::optional
     auto live = e.store.live_state(*rec);
     if (!live.running()) return {};
     if (!live.monitor_alive) {
-        (void)run_runtime(e, {"delete", "--force", id}, nullptr, rec->runtime);
+        (void)run_runtime(e, {"delete", "--force", id}, nullptr, rec->host.runtime);
         return {};
     }
     if (live.status == "paused") {
-        (void)run_runtime(e, {"resume", id}, nullptr, rec->runtime);
+        (void)run_runtime(e, {"resume", id}, nullptr, rec->host.runtime);
         ::unlink((dir + "/paused").c_str());
     }
     int t = timeout.value_or(rec->stop_timeout);
     auto sig = runtime::parse_signal(rec->stop_signal);
-    if (live.status == "running") (void)run_runtime(e, {"kill", id, std::to_string(sig ? *sig : SIGTERM)}, nullptr, rec->runtime);
+    if (live.status == "running") (void)run_runtime(e, {"kill", id, std::to_string(sig ? *sig : SIGTERM)}, nullptr, rec->host.runtime);
     if (wait_process_exit(live.monitor_pid, live.monitor_start, std::chrono::seconds(t < 0 ? 0 : t))) return {};
-    (void)run_runtime(e, {"kill", id, "KILL"}, nullptr, rec->runtime);
+    (void)run_runtime(e, {"kill", id, "KILL"}, nullptr, rec->host.runtime);
     if (wait_process_exit(live.monitor_pid, live.monitor_start, 30s)) return {};
     return fail("container {} did not stop after SIGKILL", rec->name);
 }
@@ -449,14 +359,14 @@ Result<void> pause_container(Engine& e, const std::string& id, bool pause) {
     auto live = e.store.live_state(*rec);
     if (pause && live.status != "running") return fail("container {} is not running", rec->name);
     if (!pause && live.status != "paused") return fail("container {} is not paused", rec->name);
-    if (auto r = run_runtime(e, {pause ? "pause" : "resume", id}, nullptr, rec->runtime); !r) return r;
+    if (auto r = run_runtime(e, {pause ? "pause" : "resume", id}, nullptr, rec->host.runtime); !r) return r;
     std::string marker = e.store.dir(id) + "/paused";
     if (pause) return touch(marker);
     ::unlink(marker.c_str());
     return {};
 }
 
-Result<void> remove_container(Engine& e, const std::string& id, bool force, bool volumes) {
+Result<void> remove_container(Engine& e, const std::string& id, bool force, bool with_volumes) {
     auto lock = e.store.lock(id);
     if (!lock) return std::unexpected(lock.error());
     auto rec = e.store.load(id);
@@ -468,38 +378,25 @@ Result<void> remove_container(Engine& e, const std::string& id, bool force, bool
             return fail("cannot remove container \"/{}\": container is {}: stop the container before removing or force remove",
                         rec->name, live.status);
         (void)touch(dir + "/stop-requested");
-        if (live.status == "paused") (void)run_runtime(e, {"resume", id}, nullptr, rec->runtime);
-        (void)run_runtime(e, {"kill", id, "KILL"}, nullptr, rec->runtime);
+        if (live.status == "paused") (void)run_runtime(e, {"resume", id}, nullptr, rec->host.runtime);
+        (void)run_runtime(e, {"kill", id, "KILL"}, nullptr, rec->host.runtime);
         if (!wait_process_exit(live.monitor_pid, live.monitor_start, 30s))
             return fail("cannot remove container {}: its monitor does not exit", rec->name);
     }
     // Whatever the runtime still has (a monitor killed mid-way, a create interrupted).
     if (linuxfs::exists(e.store.runtime_root() + "/" + id)) {
-        if (auto r = run_runtime(e, {"delete", "--force", id}, nullptr, rec->runtime); !r && linuxfs::exists(e.store.runtime_root() + "/" + id))
+        if (auto r = run_runtime(e, {"delete", "--force", id}, nullptr, rec->host.runtime); !r && linuxfs::exists(e.store.runtime_root() + "/" + id))
             return fail("cannot remove container {}: {}", rec->name, r.error().message);
     }
     release_network(e.store.root(), *rec);
-    release_volumes(e, *rec);
+    volumes::release(e.store, *rec);
     usermap::release(dir);
     release_image_rootfs(e.store.root(), *rec);
     auto removed = e.store.remove(*rec);
-    if (removed && (volumes || rec->auto_remove)) {
+    if (removed && (with_volumes || rec->host.auto_remove)) {
         // rm -v and --rm: the container's anonymous volumes go with it (unless another
-        // container still mounts them, through --volumes-from); named ones stay. The users are
-        // read under the volume's exclusive lock, so a container being created with it is seen.
-        storage::VolumeStore vs(e.store.root());
-        for (const auto& m : rec->host_config.value("VolumeMounts", nlohmann::json::array())) {
-            std::string name = m.value("Name", "");
-            if (m.value("Type", "") != "volume" || !m.value("Anonymous", false)) continue;
-            auto vlock = vs.lock(name, true);
-            if (!vlock) continue;
-            bool used = false;
-            for (const auto& other : e.store.ids())
-                if (auto o = e.store.load(other))
-                    for (const auto& om : o->host_config.value("VolumeMounts", nlohmann::json::array()))
-                        used = used || om.value("Name", "") == name;
-            if (!used) (void)vs.remove(name);
-        }
+        // container still mounts them, through --volumes-from); named ones stay.
+        volumes::remove_anonymous(e.store, *rec);
     }
     return removed;
 }
@@ -535,9 +432,20 @@ Result<int> wait_container(Engine& e, const std::string& id) {
 std::vector<std::string> container_cgroup_dirs(const ContainerRecord& rec) {
     auto sys = cgroup::detect();
     if (!sys) return {};
-    auto cg = cgroup::plan(*sys, rec.cgroup_parent + "/" + rec.id, rec.id);
+    auto cg = cgroup::plan(*sys, rec.host.cgroup_parent + "/" + rec.id, rec.id);
     if (!cg) return {};
     return cg->dirs;
+}
+
+std::vector<pid_t> container_pids(const ContainerRecord& rec) { return cgroup::pids(container_cgroup_dirs(rec)); }
+
+CgroupInfo cgroup_info() {
+    CgroupInfo out;
+    if (auto sys = cgroup::detect()) {
+        if (sys->layout == cgroup::Layout::V2) out = {"2", "v2"};
+        else if (sys->layout == cgroup::Layout::Hybrid) out.layout = "hybrid";
+    }
+    return out;
 }
 
 }  // namespace brig::engine

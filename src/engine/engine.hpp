@@ -32,20 +32,10 @@ int start_error_exit_code(std::string_view message);
 
 // Runs the OCI runtime with `args` after its --root; stdout in `out` when given. Errors carry
 // the runtime's stderr.
-// The container's own runtime (rec.runtime) is used when given: `--runtime` only chooses the
+// The container's own runtime (rec.host.runtime) is used when given: `--runtime` only chooses the
 // runtime of new containers.
 Result<void> run_runtime(const Engine& e, const std::vector<std::string>& args, std::string* out = nullptr,
                          const std::string& runtime = "");
-
-// The image side of creating a container: where its root comes from.
-struct RootfsSource {
-    std::string rootfs_dir;  // --rootfs: an existing directory used as is
-    std::string image;       // an image reference in the store
-};
-
-// Writes the record and bundle (config.json, hosts, hostname, resolv.conf). rec.id/name are
-// filled in. Nothing is left behind on failure.
-Result<void> create_container(Engine& e, ContainerRecord& rec);
 
 // Starts the container through a new monitor, after making its netns file and attaching it to
 // its network (netwire.hpp; released again when the start fails). With `attach`, returns the connected attach
@@ -68,5 +58,12 @@ Result<UniqueFd> attach_container(Engine& e, const std::string& id);
 
 // The container's cgroup directories (one per hierarchy) from its cgroup path.
 std::vector<std::string> container_cgroup_dirs(const ContainerRecord& rec);
+// The processes in the container's cgroups (docker top).
+std::vector<pid_t> container_pids(const ContainerRecord& rec);
+// This host's cgroups, as `info` shows them: version "1" or "2", layout v1 | v2 | hybrid.
+struct CgroupInfo {
+    std::string version = "1", layout = "v1";
+};
+CgroupInfo cgroup_info();
 
 }  // namespace brig::engine

@@ -71,4 +71,26 @@ void release_image_rootfs(const std::string& root, const ContainerRecord& rec) {
     (void)cs->remove(rec.id);
 }
 
+Result<std::vector<std::string>> containers_using_image(const image::Store& store, const std::string& image_id) {
+    auto cs = storage::ContainerStorage::open(store);
+    if (!cs) return std::unexpected(cs.error());
+    return cs->containers_using(image_id);
+}
+
+Result<std::set<std::string>> images_in_use(const image::Store& store) {
+    auto cs = storage::ContainerStorage::open(store);
+    if (!cs) return std::unexpected(cs.error());
+    auto containers = cs->list();
+    if (!containers) return std::unexpected(containers.error());
+    std::set<std::string> used;
+    for (const auto& ct : *containers) used.insert(ct.image_id);
+    return used;
+}
+
+Result<std::set<std::string>> layers_in_use(const image::Store& store) {
+    auto cs = storage::ContainerStorage::open(store);
+    if (!cs) return std::unexpected(cs.error());
+    return cs->referenced_layers();
+}
+
 }  // namespace brig::engine

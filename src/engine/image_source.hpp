@@ -3,11 +3,16 @@
 // --rootfs, an existing directory used as is.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
 #include "engine/record.hpp"
+
+namespace brig::image {
+class Store;
+}
 
 namespace brig::engine {
 
@@ -28,5 +33,12 @@ Result<ImageRootfs> prepare_image_rootfs(const std::string& root, const std::str
 // Mounts a managed rootfs again if needed (after a reboot); no-op otherwise.
 Result<void> ensure_image_rootfs(const std::string& root, const ContainerRecord& rec);
 void release_image_rootfs(const std::string& root, const ContainerRecord& rec);
+
+// The ids of the containers whose root file system is made from the image (image rm).
+Result<std::vector<std::string>> containers_using_image(const image::Store& store, const std::string& image_id);
+// The ids of the images some container's root file system is made from (image prune).
+Result<std::set<std::string>> images_in_use(const image::Store& store);
+// The layers (diff-id hexes) some container's root file system uses (for image::Store::gc).
+Result<std::set<std::string>> layers_in_use(const image::Store& store);
 
 }  // namespace brig::engine

@@ -88,7 +88,7 @@ Result<std::string> parse_time_filter(std::string_view s) {
 }
 
 Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsOptions& opts) {
-    if (rec.log.driver == "none")
+    if (rec.host.log.driver == "none")
         return fail("configured logging driver does not support reading: container {} uses --log-driver none", rec.name);
     auto since = parse_time_filter(opts.since);
     if (!since) return std::unexpected(since.error());
@@ -96,7 +96,7 @@ Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsO
     if (!until) return std::unexpected(until.error());
     std::string path = e.store.log_path(rec.id);
     std::vector<std::string> files;
-    for (int n = std::max(rec.log.max_file, 1) - 1; n >= 1; --n) {
+    for (int n = std::max(rec.host.log.max_file, 1) - 1; n >= 1; --n) {
         std::string f = fmt::format("{}.{}", path, n);
         if (linuxfs::exists(f)) files.push_back(f);
     }

@@ -23,28 +23,13 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-std::vector<std::string> strings(const json& hc, const char* key) {
-    std::vector<std::string> out;
-    if (auto it = hc.find(key); it != hc.end() && it->is_array())
-        for (const auto& v : *it) out.push_back(v.get<std::string>());
-    return out;
-}
-
-std::optional<std::string> opt_string(const json& hc, const char* key) {
-    if (auto it = hc.find(key); it != hc.end() && it->is_string() && !it->get<std::string>().empty())
-        return it->get<std::string>();
-    return std::nullopt;
-}
-
 std::string container_dir(const std::string& root, const std::string& id) { return root + "/containers/" + id; }
 
 Result<std::vector<network::PortMapping>> wanted_ports(const ContainerRecord& rec) {
-    const json& hc = rec.host_config;
-    auto specs = strings(hc, "PortSpecs");
-    auto ports = network::parse_port_specs(specs);
+    auto ports = port_mappings(rec.host.port_bindings);
     if (!ports) return std::unexpected(ports.error());
-    if (hc.value("PublishAllPorts", false)) {
-        auto exposed = network::exposed_ports(strings(hc, "ExposedPorts"));
+    if (rec.host.publish_all_ports) {
+        auto exposed = network::exposed_ports(rec.exposed_ports);
         if (!exposed) return std::unexpected(exposed.error());
         for (auto& p : *exposed) {
             bool dup = false;
@@ -56,18 +41,18 @@ Result<std::vector<network::PortMapping>> wanted_ports(const ContainerRecord& re
 }
 
 Result<network::NameConfig> name_config(const ContainerRecord& rec) {
-    const json& hc = rec.host_config;
+    const HostConfig& hc = rec.host;
     network::NameConfig nc;
     nc.hostname = rec.hostname;
-    for (const auto& h : strings(hc, "ExtraHosts")) {
+    for (const auto& h : hc.extra_hosts) {
         auto kv = network::parse_add_host(h);
         if (!kv) return std::unexpected(kv.error());
         nc.extra_hosts.push_back(*kv);
     }
-    nc.dns = strings(hc, "Dns");
-    nc.dns_search = strings(hc, "DnsSearch");
-    nc.dns_options = strings(hc, "DnsOptions");
-    nc.host_network = rec.network_mode == "host";
+    nc.dns = hc.dns;
+    nc.dns_search = hc.dns_search;
+    nc.dns_options = hc.dns_options;
+    nc.host_network = rec.host.network_mode == "host";
     return nc;
 }
 
@@ -81,7 +66,7 @@ std::vector<network::Attachment> current(const std::string& root, const Containe
 // explicit host port) while the container's netns exists, i.e. while it runs.
 std::vector<network::PortMapping> rootless_ports(const std::string& root, const ContainerRecord& rec) {
     if (!rootless::active() || !owns_netns(rec)) return {};
-    auto mode = network::parse_network_mode(rec.network_mode);
+    auto mode = network::parse_network_mode(rec.host.network_mode);
     if (!mode || mode->kind != network::ModeKind::Bridge) return {};
     if (!network::is_netns(network::netns_path(root, rec.id))) return {};
     auto ports = wanted_ports(rec);
@@ -101,25 +86,52 @@ std::vector<network::PortMapping> published_ports(const std::string& root, const
 
 }  // namespace
 
+Result<PortMap> parse_publish(const std::vector<std::string>& specs) {
+    auto ports = network::parse_port_specs(specs);
+    if (!ports) return std::unexpected(ports.error());
+    PortMap out;
+    for (const auto& p : *ports)
+        out[fmt::format("{}/{}", p.container_port, p.protocol)].push_back(
+            {p.host_ip, p.host_port == 0 ? "" : std::to_string(p.host_port)});
+    return out;
+}
+
+Result<std::vector<network::PortMapping>> port_mappings(const PortMap& ports) {
+    std::vector<network::PortMapping> out;
+    for (const auto& [key, bindings] : ports) {
+        auto slash = key.find('/');
+        std::string port = key.substr(0, slash), proto = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+        for (const auto& b : bindings.empty() ? std::vector<PortBinding>{{}} : bindings) {
+            std::string spec = b.host_ip.find(':') != std::string::npos ? "[" + b.host_ip + "]" : b.host_ip;
+            if (!spec.empty()) spec = fmt::format("{}:{}:{}", spec, b.host_port, port);
+            else spec = b.host_port.empty() ? port : fmt::format("{}:{}", b.host_port, port);
+            auto m = network::parse_port_spec(spec + "/" + proto);
+            if (!m) return fail("PortBindings {:?}: {}", key, m.error().message);
+            out.insert(out.end(), m->begin(), m->end());
+        }
+    }
+    return out;
+}
+
 bool owns_netns(const ContainerRecord& rec) {
-    return rec.network_mode != "host" && !rec.network_mode.starts_with("container:") &&
-           !rec.network_mode.starts_with("ns:");
+    return rec.host.network_mode != "host" && !rec.host.network_mode.starts_with("container:") &&
+           !rec.host.network_mode.starts_with("ns:");
 }
 
 std::string container_netns(const std::string& root, const ContainerRecord& rec) {
-    if (rec.network_mode == "host") return "";
-    if (rec.network_mode.starts_with("ns:")) return rec.network_mode.substr(3);
-    if (rec.network_mode.starts_with("container:")) return network::netns_path(root, rec.network_mode.substr(10));
+    if (rec.host.network_mode == "host") return "";
+    if (rec.host.network_mode.starts_with("ns:")) return rec.host.network_mode.substr(3);
+    if (rec.host.network_mode.starts_with("container:")) return network::netns_path(root, rec.host.network_mode.substr(10));
     return network::netns_path(root, rec.id);
 }
 
 std::string etc_files_dir(const std::string& root, const ContainerRecord& rec) {
-    if (rec.network_mode.starts_with("container:")) return container_dir(root, rec.network_mode.substr(10));
+    if (rec.host.network_mode.starts_with("container:")) return container_dir(root, rec.host.network_mode.substr(10));
     return container_dir(root, rec.id);
 }
 
 Result<void> check_network_config(const std::string& root, const ContainerRecord& rec) {
-    auto mode = network::parse_network_mode(rec.network_mode);
+    auto mode = network::parse_network_mode(rec.host.network_mode);
     if (!mode) return std::unexpected(mode.error());
     auto ports = wanted_ports(rec);
     if (!ports) return std::unexpected(ports.error());
@@ -131,13 +143,13 @@ Result<void> check_network_config(const std::string& root, const ContainerRecord
             return fail("network {} not found", mode->network);
     }
     if (!bridge) {
-        if (!ports->empty() && !strings(rec.host_config, "PortSpecs").empty())
-            return fail("published ports (-p) need a bridge network, not --network {}", rec.network_mode);
-        for (const char* k : {"IPv4Address", "IPv6Address", "MacAddress"})
-            if (opt_string(rec.host_config, k))
-                return fail("--ip, --ip6 and --mac-address need a bridge network, not --network {}", rec.network_mode);
-        if (!strings(rec.host_config, "NetworkAliases").empty())
-            return fail("--network-alias needs a user-defined network, not --network {}", rec.network_mode);
+        if (!rec.host.port_bindings.empty())
+            return fail("published ports (-p) need a bridge network, not --network {}", rec.host.network_mode);
+        const EndpointConfig& ep = rec.endpoint;
+        if (!ep.ipv4_address.empty() || !ep.ipv6_address.empty() || !ep.mac_address.empty())
+            return fail("--ip, --ip6 and --mac-address need a bridge network, not --network {}", rec.host.network_mode);
+        if (!ep.aliases.empty())
+            return fail("--network-alias needs a user-defined network, not --network {}", rec.host.network_mode);
     }
     return {};
 }
@@ -179,9 +191,9 @@ Result<void> refresh_hosts(const std::string& root, const ContainerRecord& rec) 
 }
 
 Result<void> setup_network(const std::string& root, const ContainerRecord& rec) {
-    auto mode = network::parse_network_mode(rec.network_mode);
+    auto mode = network::parse_network_mode(rec.host.network_mode);
     if (!mode) return std::unexpected(mode.error());
-    if (rec.network_mode.starts_with("ns:")) return {};
+    if (rec.host.network_mode.starts_with("ns:")) return {};
     if (mode->kind == network::ModeKind::Host) return write_etc_files(root, rec, container_dir(root, rec.id));
     if (mode->kind == network::ModeKind::Container) {
         std::string ns = container_netns(root, rec);
@@ -202,17 +214,17 @@ Result<void> setup_network(const std::string& root, const ContainerRecord& rec) 
     } else if (mode->kind == network::ModeKind::Bridge) {
         auto atts = network::attachments(root, rec.id);
         if (!atts || atts->empty()) {
-            const json& hc = rec.host_config;
+            auto opt = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional<std::string>(v); };
             network::AttachRequest rq;
             rq.root = root;
             rq.container_id = rec.id;
             rq.container_name = rec.name;
             rq.netns_path = ns;
             rq.network = mode->network;
-            rq.ipv4 = opt_string(hc, "IPv4Address");
-            rq.ipv6 = opt_string(hc, "IPv6Address");
-            rq.mac = opt_string(hc, "MacAddress");
-            rq.aliases = strings(hc, "NetworkAliases");
+            rq.ipv4 = opt(rec.endpoint.ipv4_address);
+            rq.ipv6 = opt(rec.endpoint.ipv6_address);
+            rq.mac = opt(rec.endpoint.mac_address);
+            rq.aliases = rec.endpoint.aliases;
             auto ports = wanted_ports(rec);
             if (!ports) return std::unexpected(ports.error());
             rq.ports = *ports;
@@ -270,8 +282,8 @@ ojson network_settings(const std::string& root, const ContainerRecord& rec) {
         }
     }
     if (atts.empty()) {
-        auto mode = network::parse_network_mode(rec.network_mode);
-        std::string name = mode && mode->kind == network::ModeKind::Bridge ? mode->network : rec.network_mode;
+        auto mode = network::parse_network_mode(rec.host.network_mode);
+        std::string name = mode && mode->kind == network::ModeKind::Bridge ? mode->network : rec.host.network_mode;
         if (!name.starts_with("container:")) nets[name] = ojson::object();
     }
     out["Ports"] = ports;
@@ -290,9 +302,9 @@ std::string ps_networks(const std::string& root, const ContainerRecord& rec) {
     std::string out;
     for (const auto& a : current(root, rec)) out += (out.empty() ? "" : ",") + a.network;
     if (!out.empty()) return out;
-    auto mode = network::parse_network_mode(rec.network_mode);
+    auto mode = network::parse_network_mode(rec.host.network_mode);
     if (mode && mode->kind == network::ModeKind::Bridge) return mode->network;
-    return rec.network_mode;
+    return rec.host.network_mode;
 }
 
 std::vector<std::string> port_lines(const std::string& root, const ContainerRecord& rec, const std::string& filter) {

@@ -2,20 +2,26 @@
 // file of a container, attaching it to its network when it starts, releasing it on stop and rm,
 // the /etc/hosts, /etc/hostname and /etc/resolv.conf it sees, and what ps/inspect/port show.
 //
-// rec.network_mode: "bridge" | NAME | "none" | "host" | "container:<full id>". Network flags live
-// in rec.host_config as docker names them (Dns, DnsSearch, DnsOptions, ExtraHosts,
-// PublishAllPorts) plus brig's own (PortSpecs: the -p values, ExposedPorts: the image's, for -P;
-// IPv4Address, IPv6Address, MacAddress, NetworkAliases).
+// rec.host.network_mode: "bridge" | NAME | "none" | "host" | "container:<full id>". The network
+// settings are the record's: rec.host (port_bindings, publish_all_ports, dns..., extra_hosts),
+// rec.endpoint (--ip, --ip6, --mac-address, --network-alias) and rec.exposed_ports (for -P).
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
 #include "engine/record.hpp"
+#include "network/network.hpp"
 
 namespace brig::engine {
+
+// -p values ([HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTO], ranges) as docker's PortBindings.
+Result<PortMap> parse_publish(const std::vector<std::string>& specs);
+// PortBindings as the network library's mappings (host port 0: pick a free one).
+Result<std::vector<network::PortMapping>> port_mappings(const PortMap& ports);
 
 // The netns file the container's spec names ("" = none: host network). For container:ID, ID's.
 std::string container_netns(const std::string& root, const ContainerRecord& rec);

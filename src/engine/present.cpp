@@ -143,10 +143,10 @@ ojson ps_row(const ContainerRecord& rec, const LiveState& live, bool no_trunc) {
     }
     std::string mount_names;  // docker: volume names, bind sources
     int local_volumes = 0;
-    for (const auto& m : rec.host_config.value("VolumeMounts", json::array())) {
-        bool vol = m.value("Type", "") == "volume";
+    for (const auto& m : rec.mounts) {
+        bool vol = m.type == "volume";
         local_volumes += vol ? 1 : 0;
-        std::string n = vol ? m.value("Name", "") : m.value("Source", "");
+        std::string n = vol ? m.name : m.source;
         if (!no_trunc && n.size() > 15) n = n.substr(0, 15) + "…";
         if (!n.empty()) mount_names += (mount_names.empty() ? "" : ",") + n;
     }
@@ -159,7 +159,7 @@ ojson ps_row(const ContainerRecord& rec, const LiveState& live, bool no_trunc) {
         {"LocalVolumes", std::to_string(local_volumes)},
         {"Mounts", mount_names},
         {"Names", rec.name},
-        {"Networks", rec.network_mode},
+        {"Networks", rec.host.network_mode},
         {"Ports", ""},
         {"RunningFor", human_duration(seconds_since(rec.created)) + " ago"},
         {"Size", "0B"},
@@ -206,29 +206,10 @@ ojson inspect_json(const Engine& e, const ContainerRecord& rec, const LiveState&
                            {"Log", log}};
     }
     auto args = rec.process_args();
-    ojson host_config = ojson::parse(rec.host_config.dump());
-    ojson mounts = ojson::array();  // docker's Mounts: volumes, bind mounts, tmpfs (volume_cmds.cpp)
-    for (auto m : host_config.value("VolumeMounts", ojson::array())) {
-        m.erase("Anonymous");
-        m.erase("Options");
-        mounts.push_back(std::move(m));
-    }
-    host_config.erase("VolumeMounts");
-    host_config["NetworkMode"] = rec.network_mode;
-    host_config["RestartPolicy"] = {{"Name", rec.restart.name}, {"MaximumRetryCount", rec.restart.max_retries}};
-    ojson log_cfg = ojson::object();
-    if (rec.log.max_size) log_cfg["max-size"] = std::to_string(rec.log.max_size);
-    if (rec.log.max_file > 1) log_cfg["max-file"] = std::to_string(rec.log.max_file);
-    host_config["LogConfig"] = {{"Type", rec.log.driver}, {"Config", log_cfg}};
-    host_config["AutoRemove"] = rec.auto_remove;
-    host_config["Privileged"] = rec.privileged;
-    host_config["ReadonlyRootfs"] = rec.read_only;
-    host_config["Init"] = rec.init;
-    host_config["CgroupParent"] = rec.cgroup_parent;
-    host_config["Runtime"] = rec.runtime;
-    for (const char* k : {"Memory", "MemorySwap", "NanoCpus", "CpuShares", "PidsLimit"})
-        if (!host_config.contains(k)) host_config[k] = 0;
-    if (!host_config.contains("CpusetCpus")) host_config["CpusetCpus"] = "";
+    ojson mounts = ojson::array();  // docker's Mounts: volumes, bind mounts, tmpfs (engine/volumes.hpp)
+    for (const auto& m : rec.mounts) mounts.push_back(to_json(m));
+    ojson exposed = ojson::object();
+    for (const auto& p : rec.exposed_ports) exposed[p] = ojson::object();
 
     ojson config = {
         {"Hostname", rec.hostname},
@@ -243,6 +224,7 @@ ojson inspect_json(const Engine& e, const ContainerRecord& rec, const LiveState&
         {"Env", rec.env},
         {"Cmd", rec.cmd.empty() ? ojson(nullptr) : ojson(rec.cmd)},
         {"Image", rec.image},
+        {"ExposedPorts", exposed.empty() ? ojson(nullptr) : exposed},
         {"Volumes", nullptr},
         {"WorkingDir", rec.workdir},
         {"Entrypoint", rec.entrypoint.empty() ? ojson(nullptr) : ojson(rec.entrypoint)},
@@ -266,7 +248,7 @@ ojson inspect_json(const Engine& e, const ContainerRecord& rec, const LiveState&
         {"ResolvConfPath", linuxfs::exists(dir + "/resolv.conf") ? dir + "/resolv.conf" : ""},
         {"HostnamePath", dir + "/hostname"},
         {"HostsPath", dir + "/hosts"},
-        {"LogPath", rec.log.driver == "json-file" ? e.store.log_path(rec.id) : ""},
+        {"LogPath", rec.host.log.driver == "json-file" ? e.store.log_path(rec.id) : ""},
         {"Name", "/" + rec.name},
         {"RestartCount", live.restart_count},
         {"Driver", rec.rootfs_managed ? "overlay" : "rootfs"},
@@ -275,7 +257,7 @@ ojson inspect_json(const Engine& e, const ContainerRecord& rec, const LiveState&
         {"ProcessLabel", ""},
         {"AppArmorProfile", ""},
         {"ExecIDs", nullptr},
-        {"HostConfig", host_config},
+        {"HostConfig", to_json(rec.host)},
         {"GraphDriver", {{"Name", rec.rootfs_managed ? "overlay" : "rootfs"}, {"Data", {{"MergedDir", rec.rootfs}}}}},
         {"Mounts", mounts},
         {"Config", config},

@@ -1,31 +1,11 @@
 #include "engine/record.hpp"
 
-#include <charconv>
+#include "engine/json_fields.hpp"
 
 namespace brig::engine {
 
 using nlohmann::json;
-
-Result<RestartPolicy> parse_restart_policy(std::string_view s) {
-    RestartPolicy p;
-    std::string_view name = s, count;
-    if (auto colon = s.find(':'); colon != std::string_view::npos) {
-        name = s.substr(0, colon);
-        count = s.substr(colon + 1);
-    }
-    if (name == "no" || name == "always" || name == "unless-stopped" || name == "on-failure") {
-        p.name = std::string(name);
-    } else {
-        return fail("invalid restart policy {:?}: use no, on-failure[:N], always or unless-stopped", s);
-    }
-    if (!count.empty()) {
-        if (p.name != "on-failure") return fail("invalid restart policy {:?}: only on-failure takes a count", s);
-        auto [ptr, ec] = std::from_chars(count.data(), count.data() + count.size(), p.max_retries);
-        if (ec != std::errc() || ptr != count.data() + count.size() || p.max_retries < 0)
-            return fail("invalid restart policy {:?}: the count must be a number >= 0", s);
-    }
-    return p;
-}
+using ojson = nlohmann::ordered_json;
 
 std::vector<std::string> ContainerRecord::process_args() const {
     std::vector<std::string> args = entrypoint;
@@ -33,18 +13,71 @@ std::vector<std::string> ContainerRecord::process_args() const {
     return args;
 }
 
+namespace {
+
+json maps_json(const std::vector<IdMap>& maps) {
+    json a = json::array();
+    for (const auto& m : maps) a.push_back({m.container, m.host, m.size});
+    return a;
+}
+
+std::vector<IdMap> maps_from(const json& j, const char* key) {
+    std::vector<IdMap> out;
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_array()) return out;
+    for (const auto& m : *it)
+        if (m.is_array() && m.size() == 3) out.push_back({m[0].get<uint32_t>(), m[1].get<uint32_t>(), m[2].get<uint32_t>()});
+    return out;
+}
+
+MountPoint mount_point_from(const json& j) {
+    MountPoint m;
+    JsonFields f(j, "mounts");
+    f.read("Type", m.type);
+    f.read("Name", m.name);
+    f.read("Source", m.source);
+    f.read("Destination", m.destination);
+    f.read("Driver", m.driver);
+    f.read("Mode", m.mode);
+    f.read("RW", m.rw);
+    f.read("Propagation", m.propagation);
+    f.read("Anonymous", m.anonymous);
+    f.read("Options", m.options);
+    return m;
+}
+
+}  // namespace
+
+ojson to_json(const MountPoint& m) {
+    ojson j = {{"Type", m.type}};
+    if (m.type == "volume") j["Name"] = m.name;
+    j["Source"] = m.source;
+    j["Destination"] = m.destination;
+    if (m.type == "volume") j["Driver"] = m.driver;
+    j["Mode"] = m.mode;
+    j["RW"] = m.rw;
+    j["Propagation"] = m.propagation;
+    return j;
+}
+
 json to_json(const ContainerRecord& r) {
+    json mounts = json::array();
+    for (const auto& m : r.mounts) {
+        json j = to_json(m);
+        j["Anonymous"] = m.anonymous;
+        if (!m.options.empty()) j["Options"] = m.options;
+        mounts.push_back(std::move(j));
+    }
     json j = {
         {"id", r.id}, {"name", r.name}, {"image", r.image}, {"image_id", r.image_id}, {"rootfs", r.rootfs},
         {"rootfs_managed", r.rootfs_managed}, {"created", r.created}, {"entrypoint", r.entrypoint},
         {"cmd", r.cmd}, {"env", r.env}, {"user", r.user}, {"workdir", r.workdir}, {"hostname", r.hostname},
         {"labels", r.labels}, {"stop_signal", r.stop_signal}, {"stop_timeout", r.stop_timeout}, {"tty", r.tty},
-        {"open_stdin", r.open_stdin}, {"auto_remove", r.auto_remove}, {"init", r.init},
-        {"read_only", r.read_only}, {"privileged", r.privileged}, {"network_mode", r.network_mode},
-        {"cgroup_parent", r.cgroup_parent}, {"runtime", r.runtime},
-        {"restart", {{"name", r.restart.name}, {"max_retries", r.restart.max_retries}}},
-        {"log", {{"driver", r.log.driver}, {"max_size", r.log.max_size}, {"max_file", r.log.max_file}}},
-        {"host_config", r.host_config},
+        {"open_stdin", r.open_stdin}, {"exposed_ports", r.exposed_ports},
+        {"host_config", json::parse(to_json(r.host).dump())},
+        {"endpoint", {{"IPv4Address", r.endpoint.ipv4_address}, {"IPv6Address", r.endpoint.ipv6_address},
+                      {"MacAddress", r.endpoint.mac_address}, {"Aliases", r.endpoint.aliases}}},
+        {"mounts", mounts}, {"uid_mappings", maps_json(r.uid_mappings)}, {"gid_mappings", maps_json(r.gid_mappings)},
     };
     if (r.health) {
         j["health"] = {{"test", r.health->test}, {"interval", r.health->interval_ns},
@@ -55,57 +88,52 @@ json to_json(const ContainerRecord& r) {
 }
 
 Result<ContainerRecord> record_from_json(const json& j) {
-    try {
-        ContainerRecord r;
-        r.id = j.at("id").get<std::string>();
-        r.name = j.at("name").get<std::string>();
-        r.image = j.value("image", "");
-        r.image_id = j.value("image_id", "");
-        r.rootfs = j.value("rootfs", "");
-        r.rootfs_managed = j.value("rootfs_managed", false);
-        r.created = j.value("created", "");
-        r.entrypoint = j.value("entrypoint", std::vector<std::string>{});
-        r.cmd = j.value("cmd", std::vector<std::string>{});
-        r.env = j.value("env", std::vector<std::string>{});
-        r.user = j.value("user", "");
-        r.workdir = j.value("workdir", "");
-        r.hostname = j.value("hostname", "");
-        r.labels = j.value("labels", std::map<std::string, std::string>{});
-        r.stop_signal = j.value("stop_signal", "SIGTERM");
-        r.stop_timeout = j.value("stop_timeout", 10);
-        r.tty = j.value("tty", false);
-        r.open_stdin = j.value("open_stdin", false);
-        r.auto_remove = j.value("auto_remove", false);
-        r.init = j.value("init", false);
-        r.read_only = j.value("read_only", false);
-        r.privileged = j.value("privileged", false);
-        r.network_mode = j.value("network_mode", "none");
-        r.cgroup_parent = j.value("cgroup_parent", "");
-        r.runtime = j.value("runtime", "");
-        if (j.contains("restart")) {
-            r.restart.name = j["restart"].value("name", "no");
-            r.restart.max_retries = j["restart"].value("max_retries", 0);
-        }
-        if (j.contains("log")) {
-            r.log.driver = j["log"].value("driver", "json-file");
-            r.log.max_size = j["log"].value("max_size", uint64_t{0});
-            r.log.max_file = j["log"].value("max_file", 1);
-        }
-        r.host_config = j.value("host_config", json::object());
-        if (j.contains("health")) {
-            Healthcheck h;
-            const auto& hj = j["health"];
-            h.test = hj.value("test", std::vector<std::string>{});
-            h.interval_ns = hj.value("interval", h.interval_ns);
-            h.timeout_ns = hj.value("timeout", h.timeout_ns);
-            h.start_period_ns = hj.value("start_period", h.start_period_ns);
-            h.retries = hj.value("retries", h.retries);
-            r.health = h;
-        }
-        return r;
-    } catch (const json::exception& e) {
-        return fail("container record: {}", e.what());
+    ContainerRecord r;
+    JsonFields f(j, "container record");
+    if (!j.contains("id") || !j.contains("name")) return fail("container record: no id or name");
+    f.read("id", r.id);
+    f.read("name", r.name);
+    f.read("image", r.image);
+    f.read("image_id", r.image_id);
+    f.read("rootfs", r.rootfs);
+    f.read("rootfs_managed", r.rootfs_managed);
+    f.read("created", r.created);
+    f.read("entrypoint", r.entrypoint);
+    f.read("cmd", r.cmd);
+    f.read("env", r.env);
+    f.read("user", r.user);
+    f.read("workdir", r.workdir);
+    f.read("hostname", r.hostname);
+    f.read("labels", r.labels);
+    f.read("stop_signal", r.stop_signal);
+    f.read("stop_timeout", r.stop_timeout);
+    f.read("tty", r.tty);
+    f.read("open_stdin", r.open_stdin);
+    f.read("exposed_ports", r.exposed_ports);
+    if (auto hc = host_config_from_json(j.value("host_config", json::object())); hc) r.host = std::move(*hc);
+    else return std::unexpected(std::move(hc.error()).context("container record"));
+    if (auto ep = f.object("endpoint")) {
+        JsonFields ef(*ep, "container record.endpoint", &f);
+        ef.read("IPv4Address", r.endpoint.ipv4_address);
+        ef.read("IPv6Address", r.endpoint.ipv6_address);
+        ef.read("MacAddress", r.endpoint.mac_address);
+        ef.read("Aliases", r.endpoint.aliases);
     }
+    for (const auto& m : j.value("mounts", json::array())) r.mounts.push_back(mount_point_from(m));
+    r.uid_mappings = maps_from(j, "uid_mappings");
+    r.gid_mappings = maps_from(j, "gid_mappings");
+    if (auto h = f.object("health")) {
+        Healthcheck hc;
+        JsonFields hf(*h, "container record.health", &f);
+        hf.read("test", hc.test);
+        hf.read("interval", hc.interval_ns);
+        hf.read("timeout", hc.timeout_ns);
+        hf.read("start_period", hc.start_period_ns);
+        hf.read("retries", hc.retries);
+        r.health = hc;
+    }
+    if (auto res = f.result(); !res) return std::unexpected(res.error());
+    return r;
 }
 
 }  // namespace brig::engine

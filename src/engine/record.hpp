@@ -1,6 +1,7 @@
-// The engine's record of one container: what the user asked for (image, command, flags),
-// kept as <root>/containers/<id>/container.json. Written by brig only (create, rename,
-// remove); the monitor writes its own state.json beside it (monitor_state.hpp).
+// The engine's record of one container: what the user asked for (image, command, flags) and
+// what create resolved from it (mounts, user namespace mappings), kept as
+// <root>/containers/<id>/container.json. Written by brig only (create, rename, remove); the
+// monitor writes its own state.json beside it (monitor/main.cpp; store.hpp reads it as LiveState).
 #pragma once
 
 #include <cstdint>
@@ -12,20 +13,33 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "engine/host_config.hpp"
 
 namespace brig::engine {
 
-struct RestartPolicy {
-    std::string name = "no";  // no | on-failure | always | unless-stopped
-    int max_retries = 0;      // on-failure:N (0 = unlimited)
+// One mount as the container has it (docker's MountPoint, inspect's "Mounts"): volumes
+// resolved to their directories, bind sources made absolute (engine/volumes.hpp).
+struct MountPoint {
+    std::string type;  // volume | bind | tmpfs
+    std::string name, source, destination, driver, mode, propagation;
+    bool rw = true;
+    bool anonymous = false;            // an anonymous volume of this container (rm -v removes it)
+    std::vector<std::string> options;  // tmpfs: size=, mode=
+    bool operator==(const MountPoint&) const = default;
 };
-// "no", "on-failure", "on-failure:3", "always", "unless-stopped".
-Result<RestartPolicy> parse_restart_policy(std::string_view s);
 
-struct LogConfig {
-    std::string driver = "json-file";  // json-file | none
-    uint64_t max_size = 0;             // bytes; 0 = unlimited
-    int max_file = 1;
+// The container's settings on its network (docker's EndpointSettings): --ip, --ip6,
+// --mac-address, --network-alias.
+struct EndpointConfig {
+    std::string ipv4_address, ipv6_address, mac_address;
+    std::vector<std::string> aliases;
+    bool operator==(const EndpointConfig&) const = default;
+};
+
+// One range of a user namespace mapping.
+struct IdMap {
+    uint32_t container = 0, host = 0, size = 0;
+    bool operator==(const IdMap&) const = default;
 };
 
 struct Healthcheck {
@@ -52,22 +66,18 @@ struct ContainerRecord {
     std::string stop_signal = "SIGTERM";
     int stop_timeout = 10;
     bool tty = false, open_stdin = false;
-    bool auto_remove = false;
-    bool init = false;
-    bool read_only = false;
-    bool privileged = false;
-    std::string network_mode = "none";
-    std::string cgroup_parent;  // absolute
-    std::string runtime;        // OCI runtime binary used for this container
-    RestartPolicy restart;
-    LogConfig log;
+    std::vector<std::string> exposed_ports;  // the image's and the request's ("80/tcp"), for -P
     std::optional<Healthcheck> health;
-    nlohmann::json host_config = nlohmann::json::object();  // resource/security flags as docker's HostConfig shows them
+    HostConfig host;                         // what the container asks of the host
+    EndpointConfig endpoint;
+    std::vector<MountPoint> mounts;          // resolved from host.binds/mounts/volumes_from and the image's VOLUMEs
+    std::vector<IdMap> uid_mappings, gid_mappings;  // resolved from host.userns_mode/uid_maps (usermap.hpp)
     // The container's path and args (entrypoint + cmd), as the runtime runs them.
     std::vector<std::string> process_args() const;
 };
 
 nlohmann::json to_json(const ContainerRecord& r);
+nlohmann::ordered_json to_json(const MountPoint& m);
 Result<ContainerRecord> record_from_json(const nlohmann::json& j);
 
 }  // namespace brig::engine

@@ -323,28 +323,21 @@ bool cgroups_available(std::string* why) {
 
 Result<void> check_record(const ContainerRecord& rec) {
     if (!g_active) return {};
-    const auto& hc = rec.host_config;
+    const HostConfig& hc = rec.host;
     struct Flag {
-        const char* key;
+        bool set;
         const char* flag;
     };
-    static constexpr Flag kLimits[] = {{"Memory", "--memory"},       {"MemorySwap", "--memory-swap"},
-                                       {"MemoryReservation", "--memory-reservation"},
-                                       {"NanoCpus", "--cpus"},       {"CpuShares", "--cpu-shares"},
-                                       {"CpuQuota", "--cpu-quota"},  {"CpuPeriod", "--cpu-period"},
-                                       {"CpusetCpus", "--cpuset-cpus"}, {"CpusetMems", "--cpuset-mems"},
-                                       {"PidsLimit", "--pids-limit"}, {"BlkioWeight", "--blkio-weight"}};
+    const Flag limits[] = {{hc.memory != 0, "--memory"},      {hc.memory_swap != 0, "--memory-swap"},
+                           {hc.nano_cpus != 0, "--cpus"},     {hc.cpu_shares != 0, "--cpu-shares"},
+                           {!hc.cpuset_cpus.empty(), "--cpuset-cpus"}, {hc.pids_limit != 0, "--pids-limit"}};
     std::string why;
-    for (const auto& f : kLimits) {
-        auto it = hc.find(f.key);
-        if (it == hc.end() || it->is_null()) continue;
-        bool set = it->is_string() ? !it->get<std::string>().empty() : it->is_number() && it->get<double>() != 0;
-        if (set && !cgroups_available(&why))
+    for (const auto& f : limits)
+        if (f.set && !cgroups_available(&why))
             return fail("{}: resource limits need cgroups, and this rootless brig has none: {}", f.flag, why);
-    }
-    if (auto m = hc.value("UsernsMode", std::string{}); (!m.empty() && m != "host") || hc.contains("UidMapFlags"))
+    if ((!hc.userns_mode.empty() && hc.userns_mode != "host") || !hc.uid_maps.empty())
         return fail("--userns/--uidmap: a rootless container shares the user's namespace; mappings need root");
-    const std::string& mode = rec.network_mode;
+    const std::string& mode = rec.host.network_mode;
     if (!mode.empty() && mode != "bridge" && mode != "default" && mode != "none" && mode != "host" &&
         !mode.starts_with("container:") && !mode.starts_with("ns:"))
         return fail("--network {}: user-defined networks need root; rootless containers use the default network "

@@ -15,7 +15,7 @@
 
 #include "engine/profiles.hpp"
 #include "engine/rootless.hpp"
-#include "engine/userns.hpp"
+#include "engine/usermap.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::engine {
@@ -64,99 +64,6 @@ Result<std::string> read_in_root(const std::string& rootfs, const char* path) {
 }
 
 }  // namespace
-
-Result<int64_t> parse_size(std::string_view s) {
-    std::string t;
-    for (char c : s) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t i = 0;
-    while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-    if (i == 0) return fail("invalid size {:?}: expected a number with an optional unit (b, k, m, g)", s);
-    double num = std::strtod(t.substr(0, i).c_str(), nullptr);
-    std::string unit = t.substr(i);
-    if (unit.ends_with("ib")) unit.erase(unit.size() - 2);
-    else if (unit.size() == 2 && unit[1] == 'b') unit.pop_back();
-    double mult = 1;
-    if (unit.empty() || unit == "b") mult = 1;
-    else if (unit == "k") mult = 1024.0;
-    else if (unit == "m") mult = 1024.0 * 1024;
-    else if (unit == "g") mult = 1024.0 * 1024 * 1024;
-    else if (unit == "t") mult = 1024.0 * 1024 * 1024 * 1024;
-    else return fail("invalid size {:?}: unknown unit {:?}", s, unit);
-    return static_cast<int64_t>(num * mult);
-}
-
-Result<int64_t> parse_cpus(std::string_view s) {
-    char* end = nullptr;
-    std::string t(s);
-    double v = std::strtod(t.c_str(), &end);
-    if (t.empty() || end != t.c_str() + t.size() || !(v >= 0)) return fail("invalid value {:?} for --cpus", s);
-    return static_cast<int64_t>(std::llround(v * 1e9));
-}
-
-Result<json> parse_ulimit(std::string_view s) {
-    auto eq = s.find('=');
-    if (eq == std::string_view::npos) return fail("invalid ulimit {:?}: expected NAME=SOFT[:HARD]", s);
-    std::string name(s.substr(0, eq));
-    static const std::set<std::string> known = {"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue",
-                                                "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending",
-                                                "stack", "as"};
-    if (!known.contains(name)) return fail("invalid ulimit {:?}: unknown resource {:?}", s, name);
-    auto vals = split(s.substr(eq + 1), ':');
-    if (vals.size() > 2) return fail("invalid ulimit {:?}", s);
-    auto soft = to_int(vals[0]);
-    auto hard = vals.size() == 2 ? to_int(vals[1]) : soft;
-    if (!soft || !hard) return fail("invalid ulimit {:?}: values must be numbers", s);
-    if (*soft > *hard && *hard >= 0) return fail("invalid ulimit {:?}: soft limit exceeds the hard limit", s);
-    return json{{"Name", name}, {"Soft", *soft}, {"Hard", *hard}};
-}
-
-Result<json> parse_device(std::string_view s) {
-    auto parts = split(s, ':');
-    if (parts.size() > 3 || parts[0].empty()) return fail("invalid device {:?}", s);
-    std::string host = parts[0], ctr = parts[0], perms = "rwm";
-    if (parts.size() >= 2) {
-        if (parts.size() == 2 && parts[1].find('/') == std::string::npos) perms = parts[1];
-        else ctr = parts[1];
-    }
-    if (parts.size() == 3) perms = parts[2];
-    if (perms.empty() || perms.find_first_not_of("rwm") != std::string::npos)
-        return fail("invalid device {:?}: permissions must be a combination of r, w, m", s);
-    if (host[0] != '/' || ctr[0] != '/') return fail("invalid device {:?}: paths must be absolute", s);
-    return json{{"PathOnHost", host}, {"PathInContainer", ctr}, {"CgroupPermissions", perms}};
-}
-
-std::pair<std::string, std::string> parse_tmpfs(std::string_view s) {
-    auto colon = s.find(':');
-    if (colon == std::string_view::npos) return {std::string(s), ""};
-    return {std::string(s.substr(0, colon)), std::string(s.substr(colon + 1))};
-}
-
-Result<int64_t> parse_duration(std::string_view s) {
-    if (s.empty()) return fail("invalid duration \"\"");
-    if (auto plain = to_int(s)) return *plain * 1'000'000'000;  // bare number: seconds
-    int64_t total = 0;
-    size_t i = 0;
-    while (i < s.size()) {
-        size_t j = i;
-        while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
-        if (j == i) return fail("invalid duration {:?}", s);
-        double num = std::strtod(std::string(s.substr(i, j - i)).c_str(), nullptr);
-        size_t k = j;
-        while (k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]))) ++k;
-        std::string_view unit = s.substr(j, k - j);
-        double mult;
-        if (unit == "ns") mult = 1;
-        else if (unit == "us" || unit == "µs") mult = 1e3;
-        else if (unit == "ms") mult = 1e6;
-        else if (unit == "s") mult = 1e9;
-        else if (unit == "m") mult = 60e9;
-        else if (unit == "h") mult = 3600e9;
-        else return fail("invalid duration {:?}: unknown unit {:?}", s, unit);
-        total += static_cast<int64_t>(num * mult);
-        i = k;
-    }
-    return total;
-}
 
 Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& user) {
     ResolvedUser out;
@@ -231,7 +138,7 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
 }
 
 Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
-    const json& hc = rec.host_config;
+    const HostConfig& hc = rec.host;
     std::string machine = in.machine;
     if (machine.empty()) {
         struct utsname u {};
@@ -253,17 +160,17 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
     if (!has_host) env.push_back("HOSTNAME=" + rec.hostname);
     env.insert(env.end(), rec.env.begin(), rec.env.end());
     if (rec.tty && !has_term) env.emplace_back("TERM=xterm");
-    if (rec.init) args.insert(args.begin(), {"/dev/init", "--"});
+    if (rec.host.init) args.insert(args.begin(), {"/dev/init", "--"});
 
     auto user = resolve_user(rec.rootfs, rec.user);
     if (!user) return std::unexpected(user.error());
 
     // Capabilities: the default set, or every one when privileged, then --cap-add/--cap-drop.
     std::set<std::string> caps;
-    auto base = rec.privileged ? grantable_capabilities() : default_capabilities();
+    auto base = rec.host.privileged ? grantable_capabilities() : default_capabilities();
     caps.insert(base.begin(), base.end());
-    for (const auto& c : hc.value("CapAdd", json::array())) {
-        auto n = normalize_capability(c.get<std::string>());
+    for (const auto& c : hc.cap_add) {
+        auto n = normalize_capability(c);
         if (!n) return fail("--cap-add: {}", n.error().message);
         if (*n == "ALL") {
             auto all = grantable_capabilities();
@@ -272,8 +179,8 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
             caps.insert(*n);
         }
     }
-    for (const auto& c : hc.value("CapDrop", json::array())) {
-        auto n = normalize_capability(c.get<std::string>());
+    for (const auto& c : hc.cap_drop) {
+        auto n = normalize_capability(c);
         if (!n) return fail("--cap-drop: {}", n.error().message);
         if (*n == "ALL") caps.clear();
         else caps.erase(*n);
@@ -282,8 +189,7 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
 
     bool no_new_privs = false;
     std::string seccomp_opt, apparmor, label;
-    for (const auto& o : hc.value("SecurityOpt", json::array())) {
-        std::string opt = o.get<std::string>();
+    for (const auto& opt : hc.security_opt) {
         auto eq = opt.find_first_of("=:");
         std::string key = opt.substr(0, eq), val = eq == std::string::npos ? "" : opt.substr(eq + 1);
         if (key == "no-new-privileges") no_new_privs = val.empty() || val == "true";
@@ -312,12 +218,12 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
     }
     ojson rlimits = ojson::array();
     bool has_nofile = false;
-    for (const auto& u : hc.value("Ulimits", json::array())) {
-        std::string name = u.at("Name").get<std::string>();
+    for (const auto& u : hc.ulimits) {
+        const std::string& name = u.name;
         has_nofile = has_nofile || name == "nofile";
         std::string upper;
         for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        rlimits.push_back({{"type", "RLIMIT_" + upper}, {"hard", u.at("Hard")}, {"soft", u.at("Soft")}});
+        rlimits.push_back({{"type", "RLIMIT_" + upper}, {"hard", u.hard}, {"soft", u.soft}});
     }
     if (!has_nofile) {
         // docker's default, capped at what we may grant (raising the hard limit needs CAP_SYS_RESOURCE).
@@ -328,7 +234,7 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
     }
     process["rlimits"] = std::move(rlimits);
     // In a user namespace of its own the init cannot write its oom_score_adj: only when asked.
-    if (hc.contains("OomScoreAdj") || usermap::uid_maps(rec).empty()) process["oomScoreAdj"] = hc.value("OomScoreAdj", 0);
+    if (hc.oom_score_adj != 0 || rec.uid_mappings.empty()) process["oomScoreAdj"] = hc.oom_score_adj;
 
     // ---- mounts ----
     ojson mounts = ojson::array({
@@ -338,112 +244,109 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
         rootless::active() && rootless::uid_map_text().find('\n') + 1 >= rootless::uid_map_text().size()
             ? mount("/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"})
             : mount("/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
-        mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", rec.privileged ? "rw" : "ro"}),
-        mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", rec.privileged ? "rw" : "ro"}),
+        mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", rec.host.privileged ? "rw" : "ro"}),
+        mount("/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", rec.host.privileged ? "rw" : "ro"}),
         mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
         mount("/dev/shm", "tmpfs", "shm",
-              {"nosuid", "noexec", "nodev", "mode=1777", fmt::format("size={}", hc.value("ShmSize", int64_t{67108864}))}),
+              {"nosuid", "noexec", "nodev", "mode=1777", fmt::format("size={}", hc.shm_size)}),
     });
     auto bind_file = [&](const std::string& src, const char* dest) {
-        if (!src.empty()) mounts.push_back(mount(dest, "bind", src, {"rbind", "rprivate", rec.read_only ? "ro" : "rw"}));
+        if (!src.empty()) mounts.push_back(mount(dest, "bind", src, {"rbind", "rprivate", rec.host.read_only ? "ro" : "rw"}));
     };
     {
-        // Volumes, bind mounts and --mount tmpfs (host_config.VolumeMounts, made by the CLI),
-        // parents before children; the /etc/hosts etc. binds below go on top of them.
-        std::vector<json> vm;
-        for (const auto& m : hc.value("VolumeMounts", json::array())) vm.push_back(m);
-        auto depth = [](const json& m) { return std::ranges::count(m.value("Destination", ""), '/'); };
-        std::ranges::stable_sort(vm, [&](const json& a, const json& b) { return depth(a) < depth(b); });
+        // Volumes, bind mounts and --mount tmpfs (rec.mounts, engine/volumes.hpp), parents
+        // before children; the /etc/hosts etc. binds below go on top of them.
+        std::vector<MountPoint> vm = rec.mounts;
+        auto depth = [](const MountPoint& m) { return std::ranges::count(m.destination, '/'); };
+        std::ranges::stable_sort(vm, [&](const MountPoint& a, const MountPoint& b) { return depth(a) < depth(b); });
         for (const auto& m : vm) {
-            std::string dest = m.value("Destination", ""), rw = m.value("RW", true) ? "rw" : "ro";
-            if (m.value("Type", "") == "tmpfs") {
+            std::string rw = m.rw ? "rw" : "ro";
+            if (m.type == "tmpfs") {
                 std::vector<std::string> o = {"nosuid", "nodev", rw};
-                for (const auto& x : m.value("Options", std::vector<std::string>{})) o.push_back(x);
-                mounts.push_back(mount(dest, "tmpfs", "tmpfs", o));
+                o.insert(o.end(), m.options.begin(), m.options.end());
+                mounts.push_back(mount(m.destination, "tmpfs", "tmpfs", o));
             } else {
-                std::string prop = m.value("Propagation", "");
-                mounts.push_back(mount(dest, "bind", m.value("Source", ""), {"rbind", prop.empty() ? "rprivate" : prop, rw}));
+                mounts.push_back(mount(m.destination, "bind", m.source,
+                                       {"rbind", m.propagation.empty() ? "rprivate" : m.propagation, rw}));
             }
         }
     }
     bind_file(in.hosts, "/etc/hosts");
     bind_file(in.hostname, "/etc/hostname");
     bind_file(in.resolv_conf, "/etc/resolv.conf");
-    if (rec.init) {
+    if (rec.host.init) {
         if (in.init_binary.empty()) return fail("--init: the brig-init binary was not found next to brig");
         mounts.push_back(mount("/dev/init", "bind", in.init_binary, {"bind", "ro", "nosuid", "nodev"}));
     }
-    const json tmpfs = hc.value("Tmpfs", json::object());
-    for (const auto& [path, opts] : tmpfs.items()) {
+    for (const auto& [path, opts] : hc.tmpfs) {
         std::vector<std::string> o = {"nosuid", "nodev", "noexec"};
-        if (!opts.get<std::string>().empty())
-            for (auto& x : split(opts.get<std::string>(), ',')) o.push_back(x);
+        if (!opts.empty())
+            for (auto& x : split(opts, ',')) o.push_back(x);
         mounts.push_back(mount(path, "tmpfs", "tmpfs", o));
     }
-    for (const auto& m : hc.value("Mounts", json::array())) mounts.push_back(ojson::parse(m.dump()));
 
     // ---- linux ----
     ojson namespaces = ojson::array({{{"type", "pid"}}, {{"type", "ipc"}}, {{"type", "uts"}}, {{"type", "mount"}},
                                      {{"type", "cgroup"}}});
-    if (rec.network_mode == "host") {
+    if (rec.host.network_mode == "host") {
         // no network namespace
-    } else if (rec.network_mode.starts_with("ns:")) {
-        namespaces.push_back({{"type", "network"}, {"path", rec.network_mode.substr(3)}});
+    } else if (rec.host.network_mode.starts_with("ns:")) {
+        namespaces.push_back({{"type", "network"}, {"path", rec.host.network_mode.substr(3)}});
     } else if (!in.netns.empty()) {
         namespaces.push_back({{"type", "network"}, {"path", in.netns}});
     } else {
         namespaces.push_back({{"type", "network"}});
     }
-    if (rec.network_mode == "host") {
+    if (rec.host.network_mode == "host") {
         // A host-network container keeps the host's hostname files but its own uts namespace.
     }
 
     ojson resources = ojson::object();
     ojson devices_rules = ojson::array({{{"allow", false}, {"access", "rwm"}}});
-    if (rec.privileged) devices_rules = ojson::array({{{"allow", true}, {"access", "rwm"}}});
+    if (rec.host.privileged) devices_rules = ojson::array({{{"allow", true}, {"access", "rwm"}}});
     ojson linux_devices = ojson::array();
-    for (const auto& d : hc.value("Devices", json::array())) {
-        std::string host = d.at("PathOnHost").get<std::string>();
+    for (const auto& d : hc.devices) {
+        const std::string& host = d.path_on_host;
         struct stat st {};
         if (::stat(host.c_str(), &st) < 0) return sys_fail("--device {}", host);
         if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) return fail("--device {}: not a device node", host);
         const char* type = S_ISCHR(st.st_mode) ? "c" : "b";
-        linux_devices.push_back({{"path", d.at("PathInContainer")}, {"type", type},
+        linux_devices.push_back({{"path", d.path_in_container}, {"type", type},
                                  {"major", major(st.st_rdev)}, {"minor", minor(st.st_rdev)},
                                  {"fileMode", st.st_mode & 07777}, {"uid", 0}, {"gid", 0}});
         devices_rules.push_back({{"allow", true}, {"type", type}, {"major", major(st.st_rdev)},
-                                 {"minor", minor(st.st_rdev)}, {"access", d.at("CgroupPermissions")}});
+                                 {"minor", minor(st.st_rdev)}, {"access", d.cgroup_permissions}});
     }
     resources["devices"] = devices_rules;
     ojson memory = ojson::object();
-    if (int64_t m = hc.value("Memory", int64_t{0}); m > 0) memory["limit"] = m;
-    if (int64_t s = hc.value("MemorySwap", int64_t{0}); s != 0) {
-        if (hc.value("Memory", int64_t{0}) <= 0) return fail("--memory-swap requires --memory");
-        memory["swap"] = s;
-    } else if (int64_t m = hc.value("Memory", int64_t{0}); m > 0) {
+    if (hc.memory > 0) memory["limit"] = hc.memory;
+    if (hc.memory_swap != 0) {
+        if (hc.memory <= 0) return fail("--memory-swap requires --memory");
+        memory["swap"] = hc.memory_swap;
+    } else if (int64_t m = hc.memory; m > 0) {
         memory["swap"] = 2 * m;  // docker: swap defaults to as much again as the memory limit
     }
     if (!memory.empty()) resources["memory"] = memory;
     ojson cpu = ojson::object();
-    if (int64_t nano = hc.value("NanoCpus", int64_t{0}); nano > 0) {
+    if (int64_t nano = hc.nano_cpus; nano > 0) {
         cpu["period"] = 100000;
         cpu["quota"] = nano / 10000;
     }
-    if (int64_t shares = hc.value("CpuShares", int64_t{0}); shares > 0) cpu["shares"] = shares;
-    if (auto set = hc.value("CpusetCpus", std::string{}); !set.empty()) cpu["cpus"] = set;
+    if (hc.cpu_shares > 0) cpu["shares"] = hc.cpu_shares;
+    if (!hc.cpuset_cpus.empty()) cpu["cpus"] = hc.cpuset_cpus;
     if (!cpu.empty()) resources["cpu"] = cpu;
-    if (int64_t p = hc.value("PidsLimit", int64_t{0}); p != 0) resources["pids"] = {{"limit", p}};
+    if (hc.pids_limit != 0) resources["pids"] = {{"limit", hc.pids_limit}};
 
     ojson linux = {
         {"resources", resources},
-        {"cgroupsPath", rec.cgroup_parent + "/" + rec.id},
+        {"cgroupsPath", rec.host.cgroup_parent + "/" + rec.id},
         {"namespaces", namespaces},
     };
     if (!linux_devices.empty()) linux["devices"] = linux_devices;
-    if (auto uids = usermap::uid_maps(rec); !uids.empty()) {
+    if (const auto& uids = rec.uid_mappings; !uids.empty()) {
         // --userns/--uidmap: a user namespace of its own. sysfs cannot be mounted from it (the
         // network namespace belongs to the host's user namespace): /sys is bound instead, as runc does.
-        auto maps = [](const std::vector<usermap::Map>& ms) {
+        auto maps = [](const std::vector<IdMap>& ms) {
             ojson a = ojson::array();
             for (const auto& m : ms) a.push_back({{"containerID", m.container}, {"hostID", m.host}, {"size", m.size}});
             return a;
@@ -453,13 +356,13 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
         } else {
             linux["namespaces"].push_back({{"type", "user"}});
             linux["uidMappings"] = maps(uids);
-            linux["gidMappings"] = maps(usermap::gid_maps(rec));
+            linux["gidMappings"] = maps(rec.gid_mappings);
         }
         for (auto& m : mounts)
             if (m["destination"] == "/sys" && m["type"] == "sysfs")
                 m = mount("/sys", "bind", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"});
     }
-    if (!rec.privileged) {
+    if (!rec.host.privileged) {
         linux["maskedPaths"] = {"/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys",
                                 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
                                 "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"};
@@ -488,7 +391,7 @@ Result<ojson> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
     ojson spec = {
         {"ociVersion", "1.0.2"},
         {"process", std::move(process)},
-        {"root", {{"path", in.root_path.empty() ? rec.rootfs : in.root_path}, {"readonly", rec.read_only}}},
+        {"root", {{"path", in.root_path.empty() ? rec.rootfs : in.root_path}, {"readonly", rec.host.read_only}}},
         {"hostname", rec.hostname},
         {"mounts", std::move(mounts)},
         {"annotations", {{"io.brig.container.name", rec.name}, {"io.brig.image", rec.image}}},

@@ -52,7 +52,7 @@ StatsSample sample_stats(const ContainerRecord& rec, pid_t pid) {
     s.when_ns = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
     auto sys = cgroup::detect();
     if (sys) {
-        if (auto cg = cgroup::plan(*sys, rec.cgroup_parent + "/" + rec.id, rec.id)) {
+        if (auto cg = cgroup::plan(*sys, rec.host.cgroup_parent + "/" + rec.id, rec.id)) {
             auto env = cgroup::plan_env(*cg, *sys, false);
             ojson st = cgroup::read_stats(env, cgroup::hugepage_sizes(), ::sysconf(_SC_CLK_TCK));
             s.cpu_ns = num(st, {"cpu", "usage", "total"});

@@ -39,18 +39,18 @@ TEST(EngineFlags, Durations) {
 TEST(EngineFlags, UlimitsDevicesTmpfs) {
     auto u = parse_ulimit("nofile=1024:2048");
     ASSERT_TRUE(u);
-    EXPECT_EQ((*u)["Soft"], 1024);
-    EXPECT_EQ((*u)["Hard"], 2048);
+    EXPECT_EQ(u->soft, 1024);
+    EXPECT_EQ(u->hard, 2048);
     EXPECT_FALSE(parse_ulimit("bogus=1"));
     EXPECT_FALSE(parse_ulimit("nofile=10:5"));
     auto d = parse_device("/dev/fuse");
     ASSERT_TRUE(d);
-    EXPECT_EQ((*d)["PathInContainer"], "/dev/fuse");
-    EXPECT_EQ((*d)["CgroupPermissions"], "rwm");
+    EXPECT_EQ(d->path_in_container, "/dev/fuse");
+    EXPECT_EQ(d->cgroup_permissions, "rwm");
     d = parse_device("/dev/null:/dev/mynull:r");
     ASSERT_TRUE(d);
-    EXPECT_EQ((*d)["PathInContainer"], "/dev/mynull");
-    EXPECT_EQ((*d)["CgroupPermissions"], "r");
+    EXPECT_EQ(d->path_in_container, "/dev/mynull");
+    EXPECT_EQ(d->cgroup_permissions, "r");
     EXPECT_FALSE(parse_device("/dev/null:/x:rwz"));
     auto [p, o] = parse_tmpfs("/run:rw,size=64m");
     EXPECT_EQ(p, "/run");
@@ -74,16 +74,16 @@ TEST(EngineRecord, RoundTrip) {
     r.id = std::string(64, 'a');
     r.name = "web";
     r.cmd = {"sh", "-c", "echo hi"};
-    r.restart = {"on-failure", 3};
-    r.log.max_size = 1000;
-    r.log.max_file = 3;
+    r.host.restart = {"on-failure", 3};
+    r.host.log.max_size = 1000;
+    r.host.log.max_file = 3;
     r.health = Healthcheck{{"CMD-SHELL", "true"}, 1, 2, 3, 4};
     auto back = record_from_json(to_json(r));
     ASSERT_TRUE(back);
     EXPECT_EQ(back->name, "web");
     EXPECT_EQ(back->cmd, r.cmd);
-    EXPECT_EQ(back->restart.max_retries, 3);
-    EXPECT_EQ(back->log.max_file, 3);
+    EXPECT_EQ(back->host.restart.max_retries, 3);
+    EXPECT_EQ(back->host.log.max_file, 3);
     ASSERT_TRUE(back->health);
     EXPECT_EQ(back->health->retries, 4);
 }
@@ -96,7 +96,7 @@ ContainerRecord sample_record() {
     r.rootfs = "/nonexistent-rootfs";
     r.cmd = {"sh"};
     r.hostname = "host1";
-    r.cgroup_parent = "/brig-test/x";
+    r.host.cgroup_parent = "/brig-test/x";
     return r;
 }
 }  // namespace
@@ -133,7 +133,8 @@ TEST(EngineSpec, DefaultsAreDockerLike) {
 
 TEST(EngineSpec, CapAddChangesSeccomp) {
     auto r = sample_record();
-    r.host_config = {{"CapAdd", {"sys_admin"}}, {"CapDrop", {"CAP_CHOWN"}}};
+    r.host.cap_add = {"sys_admin"};
+    r.host.cap_drop = {"CAP_CHOWN"};
     auto spec = build_spec(r, {.machine = "x86_64"});
     ASSERT_TRUE(spec) << spec.error().what();
     auto caps = (*spec)["process"]["capabilities"]["effective"].get<std::vector<std::string>>();
@@ -143,15 +144,19 @@ TEST(EngineSpec, CapAddChangesSeccomp) {
     for (const auto& rule : (*spec)["linux"]["seccomp"]["syscalls"])
         for (const auto& n : rule["names"]) unshare = unshare || (n == "unshare" && rule["action"] == "SCMP_ACT_ALLOW");
     EXPECT_TRUE(unshare);
-    r.host_config = {{"CapAdd", {"CAP_NOPE"}}};
+    r.host.cap_add = {"CAP_NOPE"};
     EXPECT_FALSE(build_spec(r, {.machine = "x86_64"}));
 }
 
 TEST(EngineSpec, ResourcesAndPrivileged) {
     auto r = sample_record();
-    r.host_config = {{"Memory", 64 << 20}, {"NanoCpus", 1'500'000'000}, {"PidsLimit", 50}, {"CpuShares", 512},
-                     {"Tmpfs", {{"/run", "size=1m"}}}, {"SecurityOpt", json::array({"no-new-privileges", "seccomp=unconfined"})}};
-    r.read_only = true;
+    r.host.memory = 64 << 20;
+    r.host.nano_cpus = 1'500'000'000;
+    r.host.pids_limit = 50;
+    r.host.cpu_shares = 512;
+    r.host.tmpfs = {{"/run", "size=1m"}};
+    r.host.security_opt = {"no-new-privileges", "seccomp=unconfined"};
+    r.host.read_only = true;
     auto spec = build_spec(r, {.machine = "x86_64"});
     ASSERT_TRUE(spec) << spec.error().what();
     auto& res = (*spec)["linux"]["resources"];
@@ -162,21 +167,22 @@ TEST(EngineSpec, ResourcesAndPrivileged) {
     EXPECT_FALSE((*spec)["linux"].contains("seccomp"));
     EXPECT_EQ((*spec)["process"]["noNewPrivileges"], true);
     EXPECT_EQ((*spec)["root"]["readonly"], true);
-    r.host_config = json::object();
-    r.privileged = true;
+    r.host = HostConfig{};
+    r.host.cgroup_parent = "/brig-test/x";
+    r.host.privileged = true;
     spec = build_spec(r, {.machine = "x86_64"});
     ASSERT_TRUE(spec);
     EXPECT_FALSE((*spec)["linux"].contains("seccomp"));
     EXPECT_FALSE((*spec)["linux"].contains("maskedPaths"));
     EXPECT_GT((*spec)["process"]["capabilities"]["bounding"].size(), 30u);
-    r.host_config = {{"SecurityOpt", {"bogus=1"}}};
-    r.privileged = false;
+    r.host.security_opt = {"bogus=1"};
+    r.host.privileged = false;
     EXPECT_FALSE(build_spec(r, {.machine = "x86_64"}));
 }
 
 TEST(EngineSpec, InitWrapsTheCommand) {
     auto r = sample_record();
-    r.init = true;
+    r.host.init = true;
     auto spec = build_spec(r, {.init_binary = "/usr/bin/brig-init", .machine = "x86_64"});
     ASSERT_TRUE(spec);
     EXPECT_EQ((*spec)["process"]["args"][0], "/dev/init");

@@ -1,4 +1,4 @@
-// --userns=auto, --uidmap/--gidmap for root (engine/userns.hpp): root inside, a mapped uid on
+// --userns=auto, --uidmap/--gidmap for root (engine/usermap.hpp): root inside, a mapped uid on
 // the host, an image that still looks root-owned (id-mapped layers), files in a bind-mounted
 // volume owned by the mapped host uid, ranges of two containers apart.
 #include "fixture.hpp"
@@ -18,8 +18,7 @@ protected:
     json uid_mappings(const std::string& id) {
         json rec = json::parse(slurp(root_ + "/containers/" + id + "/container.json"), nullptr, false);
         if (rec.is_discarded()) return json();
-        for (const char* k : {"host_config", "HostConfig"})
-            if (rec.contains(k) && rec[k].contains("UidMappings")) return rec[k]["UidMappings"];
+        if (rec.contains("uid_mappings")) return rec["uid_mappings"];
         return json();
     }
 

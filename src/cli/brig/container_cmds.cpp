@@ -1,10 +1,6 @@
 // Container lifecycle commands: run, create, start, stop, restart, kill, rm, wait, pause,
 // unpause, rename, attach, exec, container prune. Registered at the top level and under
 // `brig container`, as docker does. The work is in the brig_engine library.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <memory>
 
@@ -13,12 +9,12 @@
 #include "cli/brig/commands.hpp"
 #include "cli/brig/container_shared.hpp"
 #include "engine/attach_client.hpp"
+#include "engine/create.hpp"
 #include "engine/engine.hpp"
-#include "common/scope.hpp"
-#include "engine/spec.hpp"
-#include "engine/userns.hpp"
-#include "network/network.hpp"
-#include "runtime/container.hpp"
+#include "engine/exec.hpp"
+#include "engine/flag_values.hpp"
+#include "engine/netwire.hpp"
+#include "engine/volumes.hpp"
 
 namespace brig::cli {
 
@@ -39,12 +35,12 @@ struct RunFlags {
     std::vector<std::string> devices, cap_add, cap_drop, security_opt, tmpfs, ulimits, log_opts;
     bool read_only = false, init = false, privileged = false;
     std::string userns, cgroup_parent, stop_signal;
-    std::vector<std::string> uidmaps, gidmaps;  // --uidmap/--gidmap (engine/userns.hpp)
+    std::vector<std::string> uidmaps, gidmaps;  // --uidmap/--gidmap (engine/usermap.hpp)
     int stop_timeout = -1;
     std::string health_cmd, health_interval, health_timeout, health_start_period;
     int health_retries = 0;
     bool no_healthcheck = false;
-    std::vector<std::string> volumes, mounts, volumes_from, created_volumes;  // -v, --mount; volumes made by this run
+    std::vector<std::string> volumes, mounts, volumes_from;  // -v, --mount, --volumes-from
     // networking (engine/netwire.hpp)
     std::string ip, ip6, mac;
     std::vector<std::string> aliases, add_hosts, dns, dns_search, dns_options, publish;
@@ -143,191 +139,158 @@ Result<void> read_env_file(const std::string& path, std::vector<std::string>& ou
     return {};
 }
 
-void set_env(std::vector<std::string>& env, const std::string& kv) {
-    auto key = kv.substr(0, kv.find('='));
-    std::erase_if(env, [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
-    env.push_back(kv);
+// "KEY=VALUE" pairs of -l/--label (a bare KEY: an empty value).
+std::map<std::string, std::string> key_values(const std::vector<std::string>& v) {
+    std::map<std::string, std::string> out;
+    for (const auto& s : v) {
+        auto eq = s.find('=');
+        out[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
+    }
+    return out;
 }
 
-// Builds the record from the flags and the image (or --rootfs directory).
-Result<ContainerRecord> record_from_flags(const Globals& g, RunFlags& f, std::vector<std::string> args) {
-    if (args.empty()) return fail("\"run\" requires at least 1 argument: brig run [OPTIONS] IMAGE [COMMAND] [ARG...]");
-    ContainerRecord rec;
-    rec.name = f.name;
-    std::string image = args[0];
-    args.erase(args.begin());
-    rec.id = random_hex(32);
-    auto img = resolve_image(g, image, f.rootfs, rec.id);
-    if (!img) return std::unexpected(img.error());
-    rec.rootfs_managed = img->managed;
-    // Any error from here on must undo the prepared root file system.
-    ScopeGuard undo([&] { release_image_rootfs(g, rec); });
-    rec.image = img->name;
-    rec.image_id = img->id;
-    rec.rootfs = img->rootfs;
-    rec.rootfs_managed = img->managed;
-    rec.entrypoint = img->entrypoint;
-    rec.cmd = img->cmd;
-    rec.env = img->env;
-    rec.workdir = img->workdir;
-    rec.user = img->user;
-    if (!img->stop_signal.empty()) rec.stop_signal = img->stop_signal;
-    if (f.entrypoint_set) {
-        rec.entrypoint = f.entrypoint.empty() ? std::vector<std::string>{} : std::vector<std::string>{f.entrypoint};
-        rec.cmd.clear();
-    }
-    if (!args.empty()) rec.cmd = args;
-    if (rec.process_args().empty()) return fail("no command specified: the image has no Cmd or Entrypoint");
-
-    std::vector<std::string> env_from_files;
-    for (const auto& p : f.env_files)
-        if (auto r = read_env_file(p, env_from_files); !r) return std::unexpected(r.error());
-    for (const auto& e : env_from_files) set_env(rec.env, e);
-    for (const auto& e : f.env) {
-        if (e.find('=') != std::string::npos) {
-            set_env(rec.env, e);
-        } else if (const char* v = std::getenv(e.c_str())) {
-            set_env(rec.env, e + "=" + v);
-        }
-    }
-    if (!f.workdir.empty()) {
-        if (f.workdir[0] != '/') return fail("the working directory {:?} is invalid: it must be absolute", f.workdir);
-        rec.workdir = f.workdir;
-    }
-    if (!f.user.empty()) rec.user = f.user;
-    rec.hostname = f.hostname;
-    for (const auto& l : f.labels) {
-        auto eq = l.find('=');
-        rec.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
-    }
-    if (!f.stop_signal.empty()) rec.stop_signal = f.stop_signal;
-    if (!brig::runtime::parse_signal(rec.stop_signal)) return fail("invalid stop signal {:?}", rec.stop_signal);
-    if (f.stop_timeout >= 0) rec.stop_timeout = f.stop_timeout;
-    rec.tty = f.tty;
-    rec.open_stdin = f.interactive;
-    rec.auto_remove = f.rm;
-    rec.init = f.init;
-    rec.read_only = f.read_only;
-    rec.privileged = f.privileged;
-    if (auto m = brig::network::parse_network_mode(f.network); !m) return fail("invalid --network {:?}: {}", f.network, m.error().message);
-    rec.network_mode = f.network;
-    rec.cgroup_parent = f.cgroup_parent.empty() ? "/brig" : f.cgroup_parent;
-    if (rec.cgroup_parent[0] != '/') return fail("--cgroup-parent {:?} must be an absolute path", rec.cgroup_parent);
-    while (rec.cgroup_parent.size() > 1 && rec.cgroup_parent.back() == '/') rec.cgroup_parent.pop_back();
-    auto policy = parse_restart_policy(f.restart);
-    if (!policy) return std::unexpected(policy.error());
-    rec.restart = *policy;
-    if (rec.auto_remove && rec.restart.name != "no")
-        return fail("conflicting options: cannot specify both --restart and --rm");
-    if (f.log_driver != "json-file" && f.log_driver != "none")
-        return fail("invalid --log-driver {:?}: use json-file or none", f.log_driver);
-    rec.log.driver = f.log_driver;
-    for (const auto& o : f.log_opts) {
+Result<void> log_options(const std::vector<std::string>& opts, LogConfig& log) {
+    for (const auto& o : opts) {
         auto eq = o.find('=');
         std::string k = o.substr(0, eq), v = eq == std::string::npos ? "" : o.substr(eq + 1);
         if (k == "max-size") {
             auto s = parse_size(v);
             if (!s || *s <= 0) return fail("invalid --log-opt max-size={}", v);
-            rec.log.max_size = static_cast<uint64_t>(*s);
+            log.max_size = static_cast<uint64_t>(*s);
         } else if (k == "max-file") {
             int n = std::atoi(v.c_str());
             if (n < 1) return fail("invalid --log-opt max-file={}: must be a number >= 1", v);
-            rec.log.max_file = n;
+            log.max_file = n;
         } else {
             return fail("unknown --log-opt {:?}: use max-size or max-file", k);
         }
     }
+    return {};
+}
 
-    json hc = json::object();
+// The resource flags: sizes, cpus, devices, ulimits, tmpfs.
+Result<void> resource_flags(const RunFlags& f, HostConfig& hc) {
     if (!f.memory.empty()) {
         auto m = parse_size(f.memory);
         if (!m) return fail("invalid --memory: {}", m.error().message);
-        if (*m < 6 * 1024 * 1024) return fail("--memory {}: the minimum memory limit is 6MB", f.memory);
-        hc["Memory"] = *m;
+        hc.memory = *m;
     }
-    if (!f.memory_swap.empty()) {
-        if (f.memory_swap == "-1") {
-            hc["MemorySwap"] = -1;
-        } else {
-            auto m = parse_size(f.memory_swap);
-            if (!m) return fail("invalid --memory-swap: {}", m.error().message);
-            if (hc.contains("Memory") && *m < hc["Memory"].get<int64_t>())
-                return fail("--memory-swap must be at least --memory");
-            hc["MemorySwap"] = *m;
-        }
+    if (f.memory_swap == "-1") {
+        hc.memory_swap = -1;
+    } else if (!f.memory_swap.empty()) {
+        auto m = parse_size(f.memory_swap);
+        if (!m) return fail("invalid --memory-swap: {}", m.error().message);
+        hc.memory_swap = *m;
     }
     if (!f.cpus.empty()) {
         auto n = parse_cpus(f.cpus);
         if (!n) return std::unexpected(n.error());
-        hc["NanoCpus"] = *n;
+        hc.nano_cpus = *n;
     }
-    if (f.cpu_shares) hc["CpuShares"] = f.cpu_shares;
-    if (!f.cpuset_cpus.empty()) hc["CpusetCpus"] = f.cpuset_cpus;
-    if (f.pids_limit) hc["PidsLimit"] = f.pids_limit;
-    json devices = json::array();
+    hc.cpu_shares = f.cpu_shares;
+    hc.cpuset_cpus = f.cpuset_cpus;
+    hc.pids_limit = f.pids_limit;
     for (const auto& d : f.devices) {
         auto dev = parse_device(d);
         if (!dev) return std::unexpected(dev.error());
-        devices.push_back(*dev);
+        hc.devices.push_back(*dev);
     }
-    if (!devices.empty()) hc["Devices"] = devices;
-    if (!f.cap_add.empty()) hc["CapAdd"] = f.cap_add;
-    if (!f.cap_drop.empty()) hc["CapDrop"] = f.cap_drop;
-    if (!f.security_opt.empty()) hc["SecurityOpt"] = f.security_opt;
-    json tmpfs = json::object();
     for (const auto& t : f.tmpfs) {
         auto [path, opts] = parse_tmpfs(t);
         if (path.empty() || path[0] != '/') return fail("invalid --tmpfs {:?}: the path must be absolute", t);
-        tmpfs[path] = opts;
+        hc.tmpfs[path] = opts;
     }
-    if (!tmpfs.empty()) hc["Tmpfs"] = tmpfs;
-    json ulimits = json::array();
     for (const auto& u : f.ulimits) {
         auto l = parse_ulimit(u);
         if (!l) return std::unexpected(l.error());
-        ulimits.push_back(*l);
+        hc.ulimits.push_back(*l);
     }
-    if (!ulimits.empty()) hc["Ulimits"] = ulimits;
-    if (auto r = engine::usermap::parse_flags(f.userns, f.uidmaps, f.gidmaps, hc); !r) return std::unexpected(r.error());
-    if (!f.ip.empty()) hc["IPv4Address"] = f.ip;
-    if (!f.ip6.empty()) hc["IPv6Address"] = f.ip6;
-    if (!f.mac.empty()) hc["MacAddress"] = f.mac;
-    if (!f.aliases.empty()) hc["NetworkAliases"] = f.aliases;
-    if (!f.add_hosts.empty()) hc["ExtraHosts"] = f.add_hosts;
-    if (!f.dns.empty()) hc["Dns"] = f.dns;
-    if (!f.dns_search.empty()) hc["DnsSearch"] = f.dns_search;
-    if (!f.dns_options.empty()) hc["DnsOptions"] = f.dns_options;
-    if (!f.publish.empty()) hc["PortSpecs"] = f.publish;
-    if (f.publish_all) {
-        hc["PublishAllPorts"] = true;
-        if (!img->exposed_ports.empty()) hc["ExposedPorts"] = img->exposed_ports;
-    }
-    rec.host_config = hc;
-    ScopeGuard undo_volumes([&] { remove_volumes(g, f.created_volumes); });
-    if (auto r = setup_container_volumes(g, rec, f.volumes, f.mounts, f.volumes_from, img->volumes,
-                                         f.created_volumes); !r)
-        return std::unexpected(r.error());
+    return {};
+}
 
-    if (!f.health_cmd.empty() && !f.no_healthcheck) {
-        Healthcheck h;
-        h.test = {"CMD-SHELL", f.health_cmd};
-        auto dur = [](const std::string& s, int64_t& out, const char* flag) -> Result<void> {
-            if (s.empty()) return {};
-            auto d = parse_duration(s);
-            if (!d || *d <= 0) return fail("invalid {} {:?}", flag, s);
-            out = *d;
-            return {};
-        };
-        if (auto r = dur(f.health_interval, h.interval_ns, "--health-interval"); !r) return std::unexpected(r.error());
-        if (auto r = dur(f.health_timeout, h.timeout_ns, "--health-timeout"); !r) return std::unexpected(r.error());
-        if (auto r = dur(f.health_start_period, h.start_period_ns, "--health-start-period"); !r)
-            return std::unexpected(r.error());
-        if (f.health_retries > 0) h.retries = f.health_retries;
-        rec.health = h;
+Result<std::optional<Healthcheck>> health_flags(const RunFlags& f) {
+    if (f.health_cmd.empty() || f.no_healthcheck) return std::nullopt;
+    Healthcheck h;
+    h.test = {"CMD-SHELL", f.health_cmd};
+    auto dur = [](const std::string& s, int64_t& out, const char* flag) -> Result<void> {
+        if (s.empty()) return {};
+        auto d = parse_duration(s);
+        if (!d || *d <= 0) return fail("invalid {} {:?}", flag, s);
+        out = *d;
+        return {};
+    };
+    if (auto r = dur(f.health_interval, h.interval_ns, "--health-interval"); !r) return std::unexpected(r.error());
+    if (auto r = dur(f.health_timeout, h.timeout_ns, "--health-timeout"); !r) return std::unexpected(r.error());
+    if (auto r = dur(f.health_start_period, h.start_period_ns, "--health-start-period"); !r)
+        return std::unexpected(r.error());
+    if (f.health_retries > 0) h.retries = f.health_retries;
+    return h;
+}
+
+// The create request of `run`/`create`: flags turned into values; the engine checks and does the rest.
+Result<CreateRequest> request_from_flags(const RunFlags& f, std::vector<std::string> args) {
+    if (args.empty()) return fail("\"run\" requires at least 1 argument: brig run [OPTIONS] IMAGE [COMMAND] [ARG...]");
+    CreateRequest rq;
+    rq.name = f.name;
+    rq.image = args[0];
+    rq.rootfs_dir = f.rootfs;
+    rq.cmd.assign(args.begin() + 1, args.end());
+    if (f.entrypoint_set)
+        rq.entrypoint = f.entrypoint.empty() ? std::vector<std::string>{} : std::vector<std::string>{f.entrypoint};
+    for (const auto& p : f.env_files)
+        if (auto r = read_env_file(p, rq.env); !r) return std::unexpected(r.error());
+    for (const auto& e : f.env) {
+        if (e.find('=') != std::string::npos) rq.env.push_back(e);
+        else if (const char* v = std::getenv(e.c_str())) rq.env.push_back(e + "=" + v);
     }
-    undo.dismiss();
-    undo_volumes.dismiss();
-    return rec;
+    rq.workdir = f.workdir;
+    rq.user = f.user;
+    rq.hostname = f.hostname;
+    rq.labels = key_values(f.labels);
+    rq.stop_signal = f.stop_signal;
+    if (f.stop_timeout >= 0) rq.stop_timeout = f.stop_timeout;
+    rq.tty = f.tty;
+    rq.open_stdin = f.interactive;
+    auto health = health_flags(f);
+    if (!health) return std::unexpected(health.error());
+    rq.health = *health;
+
+    HostConfig& hc = rq.host;
+    hc.auto_remove = f.rm;
+    hc.init = f.init;
+    hc.read_only = f.read_only;
+    hc.privileged = f.privileged;
+    hc.network_mode = f.network;
+    hc.cgroup_parent = f.cgroup_parent;
+    auto policy = parse_restart_policy(f.restart);
+    if (!policy) return std::unexpected(policy.error());
+    hc.restart = *policy;
+    hc.log.driver = f.log_driver;
+    if (auto r = log_options(f.log_opts, hc.log); !r) return std::unexpected(r.error());
+    if (auto r = resource_flags(f, hc); !r) return std::unexpected(r.error());
+    hc.cap_add = f.cap_add;
+    hc.cap_drop = f.cap_drop;
+    hc.security_opt = f.security_opt;
+    hc.userns_mode = f.userns;
+    hc.uid_maps = f.uidmaps;
+    hc.gid_maps = f.gidmaps;
+    hc.binds = f.volumes;
+    for (const auto& m : f.mounts) {
+        auto mm = volumes::parse_mount_flag(m);
+        if (!mm) return std::unexpected(mm.error());
+        hc.mounts.push_back(std::move(*mm));
+    }
+    hc.volumes_from = f.volumes_from;
+    hc.extra_hosts = f.add_hosts;
+    hc.dns = f.dns;
+    hc.dns_search = f.dns_search;
+    hc.dns_options = f.dns_options;
+    auto ports = parse_publish(f.publish);
+    if (!ports) return std::unexpected(ports.error());
+    hc.port_bindings = std::move(*ports);
+    hc.publish_all_ports = f.publish_all;
+    rq.endpoint = {f.ip, f.ip6, f.mac, f.aliases};
+    return rq;
 }
 
 // Foreground: stream the container until it exits; returns its exit code.
@@ -345,18 +308,13 @@ int attach_and_wait(Engine& e, const ContainerRecord& rec, UniqueFd sock, bool r
     return code;
 }
 
-int do_run(Globals& g, RunFlags& f, const std::vector<std::string>& args, bool start) {
+int do_run(Globals& g, const RunFlags& f, const std::vector<std::string>& args, bool start) {
     auto e = open_engine(g);
     if (!e) return report_error(e.error().what(), 125);
-    auto rec = record_from_flags(g, f, args);
+    auto rq = request_from_flags(f, args);
+    if (!rq) return report_error(rq.error().what(), 125);
+    auto rec = create_container(*e, *rq);
     if (!rec) return report_error(rec.error().what(), 125);
-    auto created = create_container(*e, *rec);
-    if (!created) {
-        release_image_rootfs(g, *rec);
-        remove_volumes(g, f.created_volumes);
-    }
-    release_volume_locks();  // the record exists (or nothing does): volume rm may look now
-    if (!created) return report_error(created.error().what(), 125);
     if (!start) {
         fmt::print("{}\n", rec->id);
         return 0;
@@ -365,17 +323,15 @@ int do_run(Globals& g, RunFlags& f, const std::vector<std::string>& args, bool s
     auto sock = start_container(*e, rec->id, attach);
     if (!sock) {
         int code = start_error_exit_code(sock.error().message);
-        if (rec->auto_remove || !attach) {
-            // docker removes an --rm container that failed to start; a detached one stays.
-        }
-        if (rec->auto_remove) (void)remove_container(*e, rec->id, true);
+        // docker removes an --rm container that failed to start.
+        if (rec->host.auto_remove) (void)remove_container(*e, rec->id, true);
         return report_error(sock.error().what(), code);
     }
     if (!attach) {
         fmt::print("{}\n", rec->id);
         return 0;
     }
-    return attach_and_wait(*e, *rec, std::move(*sock), rec->auto_remove);
+    return attach_and_wait(*e, *rec, std::move(*sock), rec->host.auto_remove);
 }
 
 // Resolves each reference and runs fn; prints what docker prints; returns the exit code.
@@ -399,61 +355,22 @@ int for_each_container(Globals& g, const std::vector<std::string>& refs,
     return rc;
 }
 
-// exec in the found container: the runtime's exec with our flags; returns its exit code.
-int exec_in(Engine& e, const ContainerRef& c, bool interactive, bool tty, bool detach, const std::vector<std::string>& env,
-            const std::string& user, const std::string& workdir, const std::vector<std::string>& args) {
-    auto live = e.store.live_state(c.rec);
-    if (live.status == "paused") return report_error(fmt::format("Error response from daemon: container {} is paused, unpause the container before exec", c.id), 125);
-    if (!live.running() || live.status != "running")
-        return report_error(fmt::format("Error response from daemon: container {} is not running", c.id), 125);
-    std::vector<std::string> argv = {c.rec.runtime, "--root", e.store.runtime_root(), "exec"};
-    if (tty) argv.push_back("--tty");
-    if (detach) argv.push_back("--detach");
-    for (const auto& kv : env) {
-        if (kv.find('=') != std::string::npos) argv.insert(argv.end(), {"--env", kv});
-        else if (const char* v = std::getenv(kv.c_str())) argv.insert(argv.end(), {"--env", kv + "=" + v});
-    }
-    if (!workdir.empty()) argv.insert(argv.end(), {"--cwd", workdir});
-    if (!user.empty()) {
-        auto u = resolve_user(c.rec.rootfs, user);
-        if (!u) return report_error(u.error().what(), 126);
-        argv.insert(argv.end(), {"--user", fmt::format("{}:{}", u->uid, u->gid)});
-        for (auto gid : u->additional_gids) argv.insert(argv.end(), {"--additional-gids", std::to_string(gid)});
-    }
-    argv.push_back(c.id);
-    argv.insert(argv.end(), args.begin() + 1, args.end());
-    pid_t child = ::fork();
-    if (child < 0) return report_error("fork failed", 125);
-    if (child == 0) {
-        if (!interactive || detach) {
-            int devnull = ::open("/dev/null", O_RDONLY);
-            ::dup2(devnull, 0);
-        }
-        if (detach) {
-            int devnull = ::open("/dev/null", O_WRONLY);
-            ::dup2(devnull, 1);
-            ::dup2(devnull, 2);
-        }
-        std::vector<char*> a;
-        for (auto& s : argv) a.push_back(s.data());
-        a.push_back(nullptr);
-        ::execv(a[0], a.data());
-        _exit(125);
-    }
-    // The runtime forwards signals to the process itself; ignore them while it runs.
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGTERM, SIG_IGN);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vector<std::string>& env,
             const std::string& user, const std::string& workdir, const std::vector<std::string>& args) {
     if (args.size() < 2) return report_error("\"exec\" requires at least 2 arguments: brig exec [OPTIONS] CONTAINER COMMAND [ARG...]", 125);
     return with_container(g, args[0], [&](Engine& e, ContainerRef& c) {
-        return exec_in(e, c, interactive, tty, detach, env, user, workdir, args);
+        ExecRequest rq{c.id, {args.begin() + 1, args.end()}, {}, user, workdir, tty, interactive, detach};
+        for (const auto& kv : env) {
+            if (kv.find('=') != std::string::npos) rq.env.push_back(kv);
+            else if (const char* v = std::getenv(kv.c_str())) rq.env.push_back(kv + "=" + v);
+        }
+        auto code = exec_container(e, rq);
+        if (!code) {
+            const auto& err = code.error();
+            return report_error(err.exit_code == 125 ? fmt::format("Error response from daemon: {}", err.message) : err.message,
+                                err.exit_code);
+        }
+        return *code;
     }, {.missing_code = 125});
 }
 
@@ -494,7 +411,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
             g.exit_code = with_container(g, (*refs)[0], [](Engine& e, ContainerRef& c) {
                 auto sock = start_container(e, c.id, true);
                 if (!sock) return report_error(sock.error().what(), start_error_exit_code(sock.error().message));
-                return attach_and_wait(e, c.rec, std::move(*sock), c.rec.auto_remove);
+                return attach_and_wait(e, c.rec, std::move(*sock), c.rec.host.auto_remove);
             }, {.missing_code = 125});
         });
     }

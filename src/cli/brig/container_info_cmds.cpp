@@ -12,7 +12,6 @@
 
 #include <fmt/core.h>
 
-#include "cgroup/manager.hpp"
 #include "cli/brig/container_shared.hpp"
 #include "engine/cp.hpp"
 #include "engine/logs.hpp"
@@ -200,7 +199,7 @@ std::string user_name(uid_t uid) {
 int print_top(Engine& e, const ContainerRef& c) {
     auto live = e.store.live_state(c.rec);
     if (!live.running()) return report_error(fmt::format("Error response from daemon: container {} is not running", c.id), 1);
-    auto pids = cgroup::pids(container_cgroup_dirs(c.rec));
+    auto pids = container_pids(c.rec);
     std::sort(pids.begin(), pids.end());
     long hz = ::sysconf(_SC_CLK_TCK);
     std::vector<std::vector<std::string>> table = {{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}};

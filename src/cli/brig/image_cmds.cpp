@@ -22,7 +22,8 @@
 #include "image/registry/http.hpp"
 #include "image/registry/progress.hpp"
 #include "image/store.hpp"
-#include "storage/overlay.hpp"
+#include "engine/image_source.hpp"
+#include "engine/present.hpp"
 
 namespace brig::cli {
 
@@ -63,46 +64,6 @@ std::vector<Row> rows_of(const ImageRecord& r, int64_t now) {
         out.push_back(row);
     }
     return out;
-}
-
-// A small Go-template subset: {{.Field}} and {{json .}} for `images --format`.
-std::string apply_template(const std::string& tmpl, const ojson& fields) {
-    std::string out;
-    size_t i = 0;
-    while (i < tmpl.size()) {
-        auto open = tmpl.find("{{", i);
-        if (open == std::string::npos) {
-            out += tmpl.substr(i);
-            break;
-        }
-        out += tmpl.substr(i, open - i);
-        auto close = tmpl.find("}}", open);
-        if (close == std::string::npos) {
-            out += tmpl.substr(open);
-            break;
-        }
-        std::string expr = tmpl.substr(open + 2, close - open - 2);
-        expr.erase(0, expr.find_first_not_of(' '));
-        expr.erase(expr.find_last_not_of(' ') + 1);
-        if (expr == "json ." || expr == "json .") out += fields.dump();
-        else if (expr.starts_with(".")) {
-            auto it = fields.find(expr.substr(1));
-            if (it != fields.end()) out += it->is_string() ? it->get<std::string>() : it->dump();
-        }
-        i = close + 2;
-    }
-    // Go templates turn "\t" and "\n" in the flag into real ones through the shell; docker also
-    // accepts the escapes literally.
-    std::string res;
-    for (size_t k = 0; k < out.size(); ++k) {
-        if (out[k] == '\\' && k + 1 < out.size() && (out[k + 1] == 't' || out[k + 1] == 'n')) {
-            res += out[k + 1] == 't' ? '\t' : '\n';
-            ++k;
-        } else {
-            res += out[k];
-        }
-    }
-    return res;
 }
 
 ojson row_json(const Row& r) {
@@ -173,8 +134,7 @@ void add_images(CLI::App* parent, Globals& g, const char* name) {
             return;
         }
         if (!o->format.empty() && o->format != "table") {
-            std::string tmpl = o->format.starts_with("table ") ? o->format.substr(6) : o->format;
-            for (auto& r : rows) fmt::print("{}\n", apply_template(tmpl, row_json(r)));
+            for (auto& r : rows) fmt::print("{}\n", engine::render_template(o->format, row_json(r)));
             return;
         }
         std::vector<std::vector<std::string>> table;
@@ -202,8 +162,6 @@ void add_rmi(CLI::App* parent, Globals& g, const char* name) {
     c->callback([o, &g] {
         auto store = open_store(g);
         if (!store) return void(g.exit_code = report_error(store.error().what()));
-        auto cs = storage::ContainerStorage::open(*store);
-        if (!cs) return void(g.exit_code = report_error(cs.error().what()));
         int rc = 0;
         for (auto& name : o->images) {
             auto rec = store->find_image(name);
@@ -211,7 +169,7 @@ void add_rmi(CLI::App* parent, Globals& g, const char* name) {
                 rc = report_error(rec.error().message);
                 continue;
             }
-            auto users = cs->containers_using(rec->id.str());
+            auto users = engine::containers_using_image(*store, rec->id.str());
             bool only_untag = rec->names.size() > 1 && !looks_like_id(name);
             if (users && !users->empty() && !o->force && !only_untag) {
                 rc = report_error(fmt::format("conflict: unable to remove repository reference \"{}\" (must force) - container {} is using its referenced image {}",
@@ -424,41 +382,7 @@ void add_inspect(CLI::App* parent, Globals& g) {
             arr.push_back(*j);
         }
         if (!o->format.empty()) {
-            for (auto& j : arr) {
-                std::string f = o->format;
-                // {{json .X}} -> JSON of field X; {{.X}} / {{.X.Y}} -> value.
-                std::string out;
-                size_t i = 0;
-                while (i < f.size()) {
-                    auto open = f.find("{{", i);
-                    if (open == std::string::npos) {
-                        out += f.substr(i);
-                        break;
-                    }
-                    out += f.substr(i, open - i);
-                    auto close = f.find("}}", open);
-                    if (close == std::string::npos) break;
-                    std::string expr = f.substr(open + 2, close - open - 2);
-                    expr.erase(0, expr.find_first_not_of(' '));
-                    expr.erase(expr.find_last_not_of(' ') + 1);
-                    bool as_json = expr.starts_with("json ");
-                    if (as_json) expr = expr.substr(5);
-                    const ojson* v = &j;
-                    if (expr != ".") {
-                        size_t p = 1;
-                        while (v && p <= expr.size()) {
-                            size_t q = expr.find('.', p);
-                            if (q == std::string::npos) q = expr.size();
-                            std::string key = expr.substr(p, q - p);
-                            v = v->is_object() && v->contains(key) ? &(*v)[key] : nullptr;
-                            p = q + 1;
-                        }
-                    }
-                    if (v) out += as_json || !v->is_string() ? v->dump() : v->get<std::string>();
-                    i = close + 2;
-                }
-                fmt::print("{}\n", out);
-            }
+            for (auto& j : arr) fmt::print("{}\n", engine::render_template(o->format, j));
         } else {
             fmt::print("{}\n", arr.dump(4));
         }
@@ -479,24 +403,20 @@ void add_prune(CLI::App* parent, Globals& g) {
     c->callback([o, &g] {
         auto store = open_store(g);
         if (!store) return void(g.exit_code = report_error(store.error().what()));
-        auto cs = storage::ContainerStorage::open(*store);
-        if (!cs) return void(g.exit_code = report_error(cs.error().what()));
         auto imgs = store->list_images();
         if (!imgs) return void(g.exit_code = report_error(imgs.error().what()));
-        auto containers = cs->list();
-        if (!containers) return void(g.exit_code = report_error(containers.error().what()));
-        std::set<std::string> used;
-        for (auto& ct : *containers) used.insert(ct.image_id);
+        auto used = engine::images_in_use(*store);
+        if (!used) return void(g.exit_code = report_error(used.error().what()));
         std::vector<std::string> lines;
         for (auto& r : *imgs) {
-            if (used.count(r.id.str())) continue;
+            if (used->contains(r.id.str())) continue;
             if (!o->all && !r.names.empty()) continue;
             auto res = store->remove_image(r.id.str(), true);
             if (!res) return void(g.exit_code = report_error(res.error().message));
             for (auto& u : res->untagged) lines.push_back("untagged: " + u);
             for (auto& d : res->deleted) lines.push_back("deleted: " + d);
         }
-        auto keep = cs->referenced_layers();
+        auto keep = engine::layers_in_use(*store);
         if (!keep) return void(g.exit_code = report_error(keep.error().what()));
         auto st = store->gc(*keep);
         if (!st) return void(g.exit_code = report_error(st.error().what()));

@@ -5,7 +5,6 @@
 
 #include <fmt/core.h>
 
-#include "cgroup/manager.hpp"
 #include "cli/brig/commands.hpp"
 #include "cli/brig/container_shared.hpp"
 #include "engine/present.hpp"
@@ -43,11 +42,9 @@ void add_system_commands(CLI::App& app, Globals& globals) {
         ::uname(&u);
         struct sysinfo si {};
         ::sysinfo(&si);
-        std::string cgroup_version = "1", cgroup_layout = "v1";
-        if (auto sys = cgroup::detect()) {
-            if (sys->layout == cgroup::Layout::V2) cgroup_version = "2", cgroup_layout = "v2";
-            else if (sys->layout == cgroup::Layout::Hybrid) cgroup_layout = "hybrid";
-        }
+        auto cg = engine::cgroup_info();
+        const std::string& cgroup_version = cg.version;
+        const std::string& cgroup_layout = cg.layout;
         nlohmann::ordered_json j = {
             {"ID", ""},
             {"Containers", total},

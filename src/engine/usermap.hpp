@@ -7,7 +7,7 @@
 //                                never overlapping the range of another container in this root
 //   --uidmap C:H:N  --gidmap C:H:N  explicit mappings (repeatable; --gidmap defaults to --uidmap)
 //
-// The chosen mappings are recorded in host_config (UidMappings / GidMappings: [[C,H,N],...]).
+// The chosen mappings are recorded in the record (uid_mappings / gid_mappings).
 // The image's files must look root-owned inside: overlayfs cannot be id-mapped itself, so its layers are:
 // id-mapped binds (mount_setattr MOUNT_ATTR_IDMAP, the container's mappings) of <root>/layers and
 // of the container's storage dir, and an overlay from them at <root>/idmap/<id>/rootfs, the
@@ -17,8 +17,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
 #include "common/fd.hpp"
@@ -31,24 +29,17 @@ inline constexpr uint32_t kAutoBase = 1000000000;
 inline constexpr uint32_t kAutoCount = 1000000000;
 inline constexpr uint32_t kAutoSize = 65536;
 
-struct Map {
-    uint32_t container = 0, host = 0, size = 0;
-};
+using Map = IdMap;
 
 // "C:H:N" (podman's --uidmap), each number checked; ranges within 32 bits.
 Result<Map> parse_map(std::string_view s);
 
-// Validates the flags (the CLI calls it); fills host_config: UsernsMode, UidMapFlags, GidMapFlags.
-Result<void> parse_flags(const std::string& userns, const std::vector<std::string>& uidmaps,
-                         const std::vector<std::string>& gidmaps, nlohmann::json& host_config);
+// Validates host.userns_mode, uid_maps and gid_maps (create checks them before anything is made).
+Result<void> check_flags(const HostConfig& host);
 
-// At create: resolves the flags of host_config into UidMappings/GidMappings, allocating an auto
-// range. Returns the allocation lock: hold it until the record is written.
+// At create: resolves rec.host's user namespace settings into rec.uid_mappings/gid_mappings,
+// allocating an auto range. Returns the allocation lock: hold it until the record is written.
 Result<UniqueFd> assign(const std::string& root, const std::vector<ContainerRecord>& others, ContainerRecord& rec);
-
-// The container's mappings (empty: no user namespace).
-std::vector<Map> uid_maps(const ContainerRecord& rec);
-std::vector<Map> gid_maps(const ContainerRecord& rec);
 
 // Where the id-mapped root is mounted: <root>/idmap/<id>/rootfs (with layers/ and own/ beside it).
 std::string mapped_root(const std::string& container_dir);

@@ -1,4 +1,4 @@
-#include "engine/userns.hpp"
+#include "engine/usermap.hpp"
 
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -28,8 +28,6 @@
 
 namespace brig::engine::usermap {
 
-using json = nlohmann::json;
-
 namespace {
 
 std::optional<uint32_t> number(std::string_view s) {
@@ -37,22 +35,6 @@ std::optional<uint32_t> number(std::string_view s) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || s.empty() || v > UINT32_MAX) return std::nullopt;
     return static_cast<uint32_t>(v);
-}
-
-json to_json(const std::vector<Map>& maps) {
-    json a = json::array();
-    for (const auto& m : maps) a.push_back({m.container, m.host, m.size});
-    return a;
-}
-
-std::vector<Map> from_json(const json& hc, const char* key) {
-    std::vector<Map> out;
-    auto it = hc.find(key);
-    if (it == hc.end() || !it->is_array()) return out;
-    for (const auto& m : *it)
-        if (m.is_array() && m.size() == 3)
-            out.push_back({m[0].get<uint32_t>(), m[1].get<uint32_t>(), m[2].get<uint32_t>()});
-    return out;
 }
 
 // The first range of `user` in an /etc/subuid-style file.
@@ -98,8 +80,10 @@ Result<Map> parse_map(std::string_view s) {
     return Map{*c, *h, *n};
 }
 
-Result<void> parse_flags(const std::string& userns, const std::vector<std::string>& uidmaps,
-                         const std::vector<std::string>& gidmaps, json& hc) {
+Result<void> check_flags(const HostConfig& hc) {
+    const std::string& userns = hc.userns_mode;
+    const std::vector<std::string>& uidmaps = hc.uid_maps;
+    const std::vector<std::string>& gidmaps = hc.gid_maps;
     for (const auto& group : {uidmaps, gidmaps})
         for (const auto& m : group)
             if (auto r = parse_map(m); !r) return std::unexpected(r.error());
@@ -118,19 +102,16 @@ Result<void> parse_flags(const std::string& userns, const std::vector<std::strin
         return fail("invalid --userns {:?}: use host, auto or auto:size=N (or --uidmap/--gidmap)", userns);
     }
     if (!gidmaps.empty() && uidmaps.empty()) return fail("--gidmap needs --uidmap too");
-    if (!userns.empty()) hc["UsernsMode"] = userns;
-    if (!uidmaps.empty()) hc["UidMapFlags"] = uidmaps;
-    if (!gidmaps.empty()) hc["GidMapFlags"] = gidmaps;
     return {};
 }
 
 Result<UniqueFd> assign(const std::string& root, const std::vector<ContainerRecord>& others, ContainerRecord& rec) {
-    json& hc = rec.host_config;
-    std::string mode = hc.value("UsernsMode", std::string{});
+    if (auto r = check_flags(rec.host); !r) return std::unexpected(r.error());
+    const std::string& mode = rec.host.userns_mode;
     std::vector<Map> uids, gids;
-    if (hc.contains("UidMapFlags")) {
-        for (const auto& s : hc["UidMapFlags"]) uids.push_back(*parse_map(s.get<std::string>()));
-        for (const auto& s : hc.value("GidMapFlags", json::array())) gids.push_back(*parse_map(s.get<std::string>()));
+    if (!rec.host.uid_maps.empty()) {
+        for (const auto& s : rec.host.uid_maps) uids.push_back(*parse_map(s));
+        for (const auto& s : rec.host.gid_maps) gids.push_back(*parse_map(s));
         if (gids.empty()) gids = uids;
     } else if (mode.starts_with("auto")) {
         uint32_t size = kAutoSize;
@@ -144,8 +125,8 @@ Result<UniqueFd> assign(const std::string& root, const std::vector<ContainerReco
         // Ranges of the other auto containers, as offsets into the pool.
         std::vector<std::pair<uint64_t, uint64_t>> used;
         for (const auto& o : others) {
-            if (o.id == rec.id || !o.host_config.value("UsernsMode", std::string{}).starts_with("auto")) continue;
-            for (const auto& m : from_json(o.host_config, "UidMappings"))
+            if (o.id == rec.id || !o.host.userns_mode.starts_with("auto")) continue;
+            for (const auto& m : o.uid_mappings)
                 if (m.host >= pool.host) used.push_back({m.host - pool.host, uint64_t{m.host} - pool.host + m.size});
         }
         std::sort(used.begin(), used.end());
@@ -159,19 +140,17 @@ Result<UniqueFd> assign(const std::string& root, const std::vector<ContainerReco
                         su ? "the subuid range of user containers" : "brig's auto range", pool.size, pool.host);
         uids = {Map{0, static_cast<uint32_t>(pool.host + offset), size}};
         gids = {Map{0, static_cast<uint32_t>(gpool.host + offset), size}};
-        hc["UidMappings"] = to_json(uids);
-        hc["GidMappings"] = to_json(gids);
+        rec.uid_mappings = uids;
+        rec.gid_mappings = gids;
         return std::move(*lock);
     } else {
         return UniqueFd();
     }
-    hc["UidMappings"] = to_json(uids);
-    hc["GidMappings"] = to_json(gids);
+    rec.uid_mappings = uids;
+    rec.gid_mappings = gids;
     return UniqueFd();
 }
 
-std::vector<Map> uid_maps(const ContainerRecord& rec) { return from_json(rec.host_config, "UidMappings"); }
-std::vector<Map> gid_maps(const ContainerRecord& rec) { return from_json(rec.host_config, "GidMappings"); }
 
 // Outside the container dir (<root>/idmap/<id>), so no removal of that dir ever walks into them.
 std::string idmap_dir(const std::string& container_dir) {
@@ -225,7 +204,7 @@ Result<UniqueFd> ensure_userns(const std::string& dir, const ContainerRecord& re
         if (!fd) return sys_fail("open {}", path);
         return fd;
     }
-    auto ns = brig::userns::make(to_oci(uid_maps(rec)), to_oci(gid_maps(rec)));
+    auto ns = brig::userns::make(to_oci(rec.uid_mappings), to_oci(rec.gid_mappings));
     if (!ns) return std::unexpected(std::move(ns.error()).context("--userns: create the user namespace"));
     UniqueFd f(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0444));
     if (!f) return sys_fail("create {}", path);
@@ -283,7 +262,7 @@ Result<void> make_netns_in(int userns_fd, const std::string& path) {
 std::string userns_file(const std::string& dir) { return dir + "/userns"; }
 
 Result<void> prepare(const std::string& root, const std::string& dir, const std::string& netns, const ContainerRecord& rec) {
-    auto uids = uid_maps(rec);
+    auto uids = rec.uid_mappings;
     if (uids.empty()) return {};
     // The init, as the container's root, reaches its /etc files (hosts, resolv.conf) in here.
     // (and its parent, <root>/containers: traversable, not listable).
@@ -319,7 +298,7 @@ Result<void> prepare(const std::string& root, const std::string& dir, const std:
     uint32_t root_uid = 0, root_gid = 0;
     for (const auto& m : uids)
         if (m.container == 0) root_uid = m.host;
-    for (const auto& m : gid_maps(rec))
+    for (const auto& m : rec.gid_mappings)
         if (m.container == 0) root_gid = m.host;
     if (auto r = cs->mount_from(rec.id, layers, own_view, target, root_uid, root_gid); !r)
         return std::unexpected(std::move(r.error()).context("--userns: overlay on id-mapped layers"));
