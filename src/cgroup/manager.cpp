@@ -11,27 +11,11 @@
 #include <sstream>
 #include <thread>
 
+#include "common/strings.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::cgroup {
 namespace {
-
-std::vector<std::string> split(std::string_view s, char sep) {
-    std::vector<std::string> out;
-    size_t i = 0;
-    while (i <= s.size()) {
-        size_t j = s.find(sep, i);
-        if (j == std::string_view::npos) j = s.size();
-        out.emplace_back(s.substr(i, j - i));
-        i = j + 1;
-    }
-    return out;
-}
-
-std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
 
 // Does this hierarchy carry the given v1 controller?
 bool has(const Hierarchy& h, std::string_view c) {
@@ -135,7 +119,7 @@ Result<System> detect_from(std::string_view mountinfo, std::string_view self_cgr
                     o != "noprefix" && o != "xattr" && o != "nsdelegate" && o != "cpuset_v2_mode" &&
                     o != "memory_recursiveprot" && o != "memory_localevents" && o != "favordynmods")
                     h.controllers.push_back(o);
-            for (auto& c : h.controllers) key += (key.empty() ? "" : ",") + c;
+            key = brig::join(h.controllers, ",");
         }
         h.own_path = relative(own.count(key) ? own[key] : "/", h.root);
         auto it = best.find(key);
@@ -209,6 +193,30 @@ Cgroup from_dirs(const System& sys, const std::vector<std::string>& dirs) {
     return cg;
 }
 
+namespace {
+// A new v1 cpuset starts with no cpus or mems, and nothing can join it until they are set:
+// inherit the parent's. A runtime that loses the mkdir race to another one sees EEXIST
+// before the winner has filled the directory in, so this runs on every level we pass
+// through, not just the ones we made; writing the parent's value twice is harmless.
+void fill_cpuset(const std::string& dir, int depth = 0) {
+    if (depth > 64 || !linuxfs::exists(dir + "/cpuset.cpus") || linuxfs::exists(dir + "/cgroup.controllers"))
+        return;
+    auto slash = dir.rfind('/');
+    if (slash == 0 || slash == std::string::npos) return;
+    std::string parent = dir.substr(0, slash);
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+        auto mine = linuxfs::read_file(dir + "/" + f);
+        if (!mine || !trim(*mine).empty()) continue;
+        auto v = linuxfs::read_file(parent + "/" + f);
+        if (v && trim(*v).empty()) {
+            fill_cpuset(parent, depth + 1);
+            v = linuxfs::read_file(parent + "/" + f);
+        }
+        if (v && !trim(*v).empty()) (void)linuxfs::write_file(dir + "/" + f, std::string(trim(*v)));
+    }
+}
+}  // namespace
+
 Result<void> create(Cgroup& cg) {
     for (auto& dir : cg.dirs) {
         if (dir.empty()) continue;
@@ -233,18 +241,9 @@ Result<void> create(Cgroup& cg) {
                 cg.created.clear();
                 return err;
             }
-            if (rc == 0) {
-                made.push_back(p);
-                // A new v1 cpuset starts with no cpus or mems, and nothing can join it
-                // until they are set: inherit the parent's.
-                if (linuxfs::exists(p + "/cpuset.cpus") && !linuxfs::exists(p + "/cgroup.controllers")) {
-                    std::string parent = p.substr(0, p.rfind('/'));
-                    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-                        auto v = linuxfs::read_file(parent + "/" + f);
-                        if (v && !trim(*v).empty()) (void)linuxfs::write_file(p + "/" + f, trim(*v));
-                    }
-                }
-            }
+            if (rc == 0) made.push_back(p);
+            // Whether we made it or a racing runtime did (EEXIST), it must be joinable.
+            fill_cpuset(p);
             if (pending.empty()) break;
             p = pending.back();
             pending.pop_back();
@@ -312,7 +311,7 @@ PlanEnv plan_env(const Cgroup& cg, const System& sys, bool update) {
         if (d.empty()) return std::nullopt;
         auto s = linuxfs::read_file(d + "/" + std::string(f));
         if (!s) return std::nullopt;
-        return trim(*s);
+        return std::string(trim(*s));
     };
     env.update = update;
     return env;

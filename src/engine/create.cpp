@@ -11,6 +11,7 @@
 #include "engine/volumes.hpp"
 #include "linux/fs.hpp"
 #include "network/network.hpp"
+#include "oci/write.hpp"
 #include "runtime/container.hpp"
 #include "runtime/state.hpp"
 
@@ -94,7 +95,7 @@ Result<void> write_bundle(Engine& e, ContainerRecord& rec, const std::string& di
     auto spec = build_spec(rec, in);
     if (!spec) return std::unexpected(spec.error());
     if (::mkdir((dir + "/bundle").c_str(), 0700) < 0) return sys_fail("create {}/bundle", dir);
-    return linuxfs::write_file_atomic(dir + "/bundle/config.json", spec->dump(1), 0600, false);
+    return linuxfs::write_file_atomic(dir + "/bundle/config.json", oci::to_string(*spec), 0600, false);
 }
 
 }  // namespace

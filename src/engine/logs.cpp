@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <ctime>
 #include <deque>
 #include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "common/time.hpp"
 #include "engine/spec.hpp"
 #include "linux/fs.hpp"
 
@@ -19,14 +19,6 @@ namespace brig::engine {
 using nlohmann::json;
 
 namespace {
-
-std::string format_time(int64_t ns_since_epoch) {
-    time_t secs = static_cast<time_t>(ns_since_epoch / 1'000'000'000);
-    tm t{};
-    ::gmtime_r(&secs, &t);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                       t.tm_hour, t.tm_min, t.tm_sec, ns_since_epoch % 1'000'000'000);
-}
 
 struct Entry {
     std::string log, stream, time;
@@ -62,29 +54,16 @@ bool in_window(const Entry& e, const std::string& since, const std::string& unti
 Result<std::string> parse_time_filter(std::string_view s) {
     if (s.empty()) return std::string();
     if (s.find('T') != std::string_view::npos || s.find('-') != std::string_view::npos) {
-        // RFC 3339: normalise to nanoseconds so string comparison works.
-        std::string t(s);
-        tm tmv{};
-        const char* rest = ::strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tmv);
-        if (rest == nullptr) rest = ::strptime(t.c_str(), "%Y-%m-%d", &tmv);
-        if (rest == nullptr) return fail("invalid time {:?}", s);
-        int64_t ns = 0;
-        if (*rest == '.') {
-            ++rest;
-            std::string frac;
-            while (*rest >= '0' && *rest <= '9') frac += *rest++;
-            frac.resize(9, '0');
-            ns = std::stoll(frac.substr(0, 9));
-        }
-        return format_time(static_cast<int64_t>(::timegm(&tmv)) * 1'000'000'000 + ns);
+        // RFC 3339: normalise to nanoseconds in UTC so string comparison works.
+        auto t = parse_timestamp_ns(s);
+        if (!t) return fail("invalid time {:?}", s);
+        return format_rfc3339_nano(*t);
     }
     bool numeric = s.find_first_not_of("0123456789.") == std::string_view::npos;
-    if (numeric) return format_time(static_cast<int64_t>(std::stod(std::string(s)) * 1e9));
+    if (numeric) return format_rfc3339_nano(static_cast<int64_t>(std::stod(std::string(s)) * 1e9));
     auto d = parse_duration(s);
     if (!d) return fail("invalid time {:?}: use an RFC 3339 time, unix seconds, or a duration like 10m", s);
-    timespec now{};
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    return format_time(static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec - *d);
+    return format_rfc3339_nano(unix_now_ns() - *d);
 }
 
 Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsOptions& opts) {

@@ -1,6 +1,6 @@
 // The container's runtime spec (config.json) from its record: the image's process settings,
 // the user's flags (resources, security, mounts) and brig's defaults (capabilities, seccomp,
-// masked paths).
+// masked paths). build_spec gives the typed model, names resolved; oci::to_string writes it.
 #pragma once
 
 #include <cstdint>
@@ -8,11 +8,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "common/error.hpp"
 #include "engine/flag_values.hpp"
 #include "engine/record.hpp"
+#include "oci/spec.hpp"
 
 namespace brig::engine {
 
@@ -25,7 +24,7 @@ struct SpecInputs {
     std::string userns_path;                   // --userns: the user namespace file to join ("" = new, mapped)
 };
 
-Result<nlohmann::ordered_json> build_spec(const ContainerRecord& rec, const SpecInputs& in);
+Result<oci::Spec> build_spec(const ContainerRecord& rec, const SpecInputs& in);
 
 // "uid[:gid]" or "name[:group]" resolved in the rootfs's /etc/passwd and /etc/group.
 struct ResolvedUser {

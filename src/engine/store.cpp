@@ -2,16 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 
 #include "common/scope.hpp"
+#include "common/strings.hpp"
 #include "linux/fs.hpp"
-#include "runtime/state.hpp"
 
 namespace brig::engine {
 
@@ -28,11 +26,6 @@ Result<void> mkdir_p(const std::string& path, mode_t mode) {
     return {};
 }
 
-std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
 }  // namespace
 
 Result<void> validate_name(std::string_view name) {
@@ -46,18 +39,6 @@ Result<void> validate_name(std::string_view name) {
     return {};
 }
 
-std::string random_hex(size_t bytes) {
-    std::vector<unsigned char> buf(bytes);
-    size_t got = 0;
-    while (got < bytes) {
-        ssize_t n = ::getrandom(buf.data() + got, bytes - got, 0);
-        if (n > 0) got += static_cast<size_t>(n);
-    }
-    std::string out;
-    for (unsigned char c : buf) out += fmt::format("{:02x}", c);
-    return out;
-}
-
 std::string generate_name() {
     static constexpr std::array<const char*, 24> adjectives = {
         "brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nimble", "proud",
@@ -68,22 +49,6 @@ std::string generate_name() {
     std::string h = random_hex(4);
     unsigned v = static_cast<unsigned>(std::stoul(h, nullptr, 16));
     return fmt::format("{}_{}", adjectives[v % adjectives.size()], nouns[(v / 97) % nouns.size()]);
-}
-
-Result<UniqueFd> lock_file(const std::string& path, bool exclusive) {
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd) return sys_fail("open lock {}", path);
-    while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) < 0) {
-        if (errno != EINTR) return sys_fail("lock {}", path);
-    }
-    return fd;
-}
-
-bool process_alive(pid_t pid, uint64_t start_time) {
-    if (pid <= 0) return false;
-    uint64_t st = runtime::process_start_time(pid);
-    if (st == 0) return false;
-    return start_time == 0 || st == start_time;
 }
 
 Store::Store(std::string root) : root_(std::move(root)) {
@@ -109,7 +74,7 @@ Result<void> Store::claim_name(const std::string& name, const std::string& id) c
         if (errno != EEXIST) return sys_fail("claim name {}", path);
         // Held by a live container, or stale (its directory never appeared or is gone)?
         auto owner = linuxfs::read_file(path);
-        std::string owner_id = owner ? trim(*owner) : "";
+        std::string owner_id(owner ? trim(*owner) : "");
         if (!owner_id.empty() && linuxfs::exists(dir(owner_id) + "/container.json")) {
             return fail("Conflict. The container name \"/{}\" is already in use by container \"{}\". "
                         "You have to remove (or rename) that container to be able to reuse that name.",
@@ -183,7 +148,7 @@ Result<std::string> Store::resolve(const std::string& ref) const {
     if (ref.size() == 64 && linuxfs::exists(dir(ref) + "/container.json")) return ref;
     if (validate_name(name)) {
         if (auto owner = linuxfs::read_file(containers_dir() + "/names/" + name)) {
-            std::string id = trim(*owner);
+            std::string id(trim(*owner));
             if (!id.empty() && linuxfs::exists(dir(id) + "/container.json")) return id;
         }
     }
@@ -244,7 +209,10 @@ void Store::sweep_trash() const {
             // An rm still at work holds the container's lock (its file moved with the directory):
             // leave that one to it; a free lock means the rm was killed.
             UniqueFd l(::openat(dirfd(d), (n + "/lock").c_str(), O_RDWR | O_CLOEXEC));
-            if (l && ::flock(l.get(), LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) continue;
+            if (l) {
+                auto r = flock_fd(l.get(), LockMode::Exclusive, LockWait::Try);
+                if (!r && r.error().errnum == EWOULDBLOCK) continue;
+            }
             trash.push_back(n);
         }
         // .new-<id>: a create killed before its rename (older than a minute: not in progress).

@@ -19,7 +19,10 @@
 
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "common/flock.hpp"
+#include "common/ids.hpp"
 #include "engine/record.hpp"
+#include "linux/proc.hpp"
 
 namespace brig::engine {
 
@@ -90,11 +93,13 @@ Result<void> Store::create(ContainerRecord& rec, F&& prepare) {
 
 // Names: [a-zA-Z0-9][a-zA-Z0-9_.-]* as docker.
 Result<void> validate_name(std::string_view name);
-std::string random_hex(size_t bytes);
 std::string generate_name();
-// flock on path (created 0600), held while the fd lives.
-Result<UniqueFd> lock_file(const std::string& path, bool exclusive = true);
-// Is the process alive with this start time (0: any)?
-bool process_alive(pid_t pid, uint64_t start_time);
+// Until the engine's other files switch: brig::random_hex (common/ids.hpp) and
+// proc::is_running (linux/proc.hpp). brig::lock_file (common/flock.hpp) is found unqualified.
+using brig::random_hex;
+// Is the process alive with this start time (0: any, for records written before it was kept)?
+inline bool process_alive(pid_t pid, uint64_t start_time) {
+    return start_time == 0 ? proc::is_running(pid) : proc::is_running(pid, start_time);
+}
 
 }  // namespace brig::engine

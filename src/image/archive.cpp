@@ -2,13 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <map>
 #include <set>
 
 #include "common/scope.hpp"
+#include "common/time.hpp"
 #include "image/decompress.hpp"
 #include "image/fsutil.hpp"
 #include "image/reference.hpp"
@@ -157,15 +157,6 @@ private:
     std::string file_;
     std::map<std::string, Member> members_;
 };
-
-std::string now_rfc3339() {
-    time_t t = ::time(nullptr);
-    struct tm tm {};
-    ::gmtime_r(&t, &tm);
-    char buf[64];
-    ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::string familiar(const std::string& ref) {
     auto r = parse_reference(ref);
@@ -513,7 +504,7 @@ Result<ImageRecord> import_rootfs(const Store& store, ByteSource& tar, const Imp
     }
     auto layer = store.ingest_layer(LayerIngest{}, tar);
     if (!layer) return std::unexpected(std::move(layer.error()));
-    std::string created = now_rfc3339();
+    std::string created = now_rfc3339_seconds();
     json config = {{"architecture", opts.platform.architecture},
                    {"os", opts.platform.os},
                    {"created", created},

@@ -1,12 +1,12 @@
 #include "image/fsutil.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+
+#include "common/ids.hpp"
 
 namespace brig::image::fsutil {
 
@@ -53,22 +53,9 @@ Result<void> mkdirs(const std::string& path, mode_t mode) {
     return {};
 }
 
-std::string random_id(size_t n) {
-    static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    std::string s(n, 'a');
-    unsigned char buf[64];
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = ::getrandom(buf, std::min(sizeof buf, n - got), 0);
-        if (r <= 0) continue;
-        for (ssize_t i = 0; i < r; ++i) s[got++] = kChars[buf[i] % 36];
-    }
-    return s;
-}
-
 Result<UniqueFd> temp_file(const std::string& dir, std::string_view prefix, std::string& path) {
     for (int attempt = 0; attempt < 100; ++attempt) {
-        path = fmt::format("{}/{}{}", dir, prefix, random_id(12));
+        path = fmt::format("{}/{}{}", dir, prefix, random_alnum(12));
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) return UniqueFd(fd);
         if (errno != EEXIST) return sys_fail("create {}", path);
@@ -78,22 +65,11 @@ Result<UniqueFd> temp_file(const std::string& dir, std::string_view prefix, std:
 
 Result<std::string> temp_dir(const std::string& dir, std::string_view prefix) {
     for (int attempt = 0; attempt < 100; ++attempt) {
-        std::string path = fmt::format("{}/{}{}", dir, prefix, random_id(12));
+        std::string path = fmt::format("{}/{}{}", dir, prefix, random_alnum(12));
         if (::mkdir(path.c_str(), 0700) == 0) return path;
         if (errno != EEXIST) return sys_fail("mkdir {}", path);
     }
     return fail("create temp dir in {}: too many collisions", dir);
-}
-
-Result<UniqueFd> lock_file(const std::string& path, bool exclusive, bool nonblocking) {
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) return sys_fail("open lock {}", path);
-    int op = (exclusive ? LOCK_EX : LOCK_SH) | (nonblocking ? LOCK_NB : 0);
-    while (::flock(fd.get(), op) < 0) {
-        if (errno == EINTR) continue;
-        return sys_fail("lock {}", path);
-    }
-    return fd;
 }
 
 }  // namespace brig::image::fsutil

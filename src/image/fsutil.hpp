@@ -20,9 +20,5 @@ Result<void> mkdirs(const std::string& path, mode_t mode);
 Result<UniqueFd> temp_file(const std::string& dir, std::string_view prefix, std::string& path);
 // A new unique temp directory in `dir`.
 Result<std::string> temp_dir(const std::string& dir, std::string_view prefix);
-// flock() an (created if missing) lock file; exclusive or shared; blocking.
-Result<UniqueFd> lock_file(const std::string& path, bool exclusive, bool nonblocking = false);
-// Random [a-z0-9] string.
-std::string random_id(size_t n);
 
 }  // namespace brig::image::fsutil

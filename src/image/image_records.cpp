@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/flock.hpp"
 #include "image/fsutil.hpp"
 #include "image/reference.hpp"
 #include "image/store.hpp"
@@ -91,7 +92,7 @@ Result<void> save_records(const std::string& root, const std::vector<ImageRecord
 }
 
 Result<UniqueFd> lock_records(const std::string& root, bool exclusive) {
-    return fsutil::lock_file(root + "/images.lock", exclusive);
+    return lock_file(root + "/images.lock", exclusive ? LockMode::Exclusive : LockMode::Shared);
 }
 
 // Match `ref_or_id` against records; returns the index.

@@ -1,9 +1,8 @@
 #include "image/inspect.hpp"
 
-#include <time.h>
-
 #include <cmath>
 
+#include "common/time.hpp"
 #include "image/reference.hpp"
 
 namespace brig::image {
@@ -23,23 +22,10 @@ std::string human_size(int64_t bytes) {
     return s + kUnits[u];
 }
 
-std::optional<int64_t> parse_rfc3339(const std::string& s) {
-    struct tm tm {};
-    const char* rest = ::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!rest) return std::nullopt;
-    int64_t t = static_cast<int64_t>(::timegm(&tm));
-    while (*rest == '.' || (*rest >= '0' && *rest <= '9')) ++rest;  // fraction
-    if (*rest == '+' || *rest == '-') {
-        int hh = 0, mm = 0;
-        if (std::sscanf(rest + 1, "%d:%d", &hh, &mm) >= 1) t -= (*rest == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
-    }
-    return t;
-}
-
 std::string human_since(const std::string& created, int64_t now) {
-    auto t = parse_rfc3339(created);
-    if (!t) return "N/A";
-    int64_t d = now - *t;
+    auto ns = parse_timestamp_ns(created);  // the offset may be missing: then UTC
+    if (!ns) return "N/A";
+    int64_t d = now - (*ns / 1'000'000'000 - (*ns % 1'000'000'000 < 0));
     if (d < 1) return "Less than a second ago";
     auto plural = [](int64_t n, const char* unit) { return fmt::format("{} {}{} ago", n, unit, n == 1 ? "" : "s"); };
     if (d < 60) return plural(d, "second");

@@ -19,7 +19,5 @@ Result<nlohmann::ordered_json> inspect_json(const Store& store, const ImageRecor
 std::string human_size(int64_t bytes);
 // "2 weeks ago", "About an hour ago", "N/A" for an empty/unparsable RFC 3339 time.
 std::string human_since(const std::string& rfc3339, int64_t now);
-// RFC 3339 -> unix seconds (nullopt if unparsable).
-std::optional<int64_t> parse_rfc3339(const std::string& s);
 
 }  // namespace brig::image

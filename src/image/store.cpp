@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +12,8 @@
 #include "image/decompress.hpp"
 #include "image/fsutil.hpp"
 #include "image/unpack.hpp"
+#include "common/flock.hpp"
+#include "common/ids.hpp"
 #include "common/scope.hpp"
 #include "linux/fs.hpp"
 
@@ -129,7 +130,7 @@ Result<Store> Store::open(std::string root) {
 }
 
 Result<StoreLease> Store::lease() const {
-    auto fd = lock_file(root_ + "/store.lock", false);
+    auto fd = lock_file(root_ + "/store.lock", LockMode::Shared);
     if (!fd) return std::unexpected(std::move(fd.error()));
     return StoreLease(std::move(*fd));
 }
@@ -221,7 +222,7 @@ Result<Digest> Store::ingest_blob(const SourceOpener& opener, const Digest& expe
     auto lease_fd = lease();
     if (!lease_fd) return std::unexpected(std::move(lease_fd.error()));
     if (has_blob(expected)) return expected;
-    auto lock = lock_file(fmt::format("{}/ingest/{}.lock", root_, expected.hex), true);
+    auto lock = lock_file(fmt::format("{}/ingest/{}.lock", root_, expected.hex));
     if (!lock) return std::unexpected(std::move(lock.error()));
     if (has_blob(expected)) return expected;  // a concurrent brig finished it while we waited
     std::string partial = fmt::format("{}/ingest/{}.partial", root_, expected.hex);
@@ -299,7 +300,7 @@ Result<LayerResult> Store::ingest_layer(const LayerIngest& in, const SourceOpene
     UniqueFd fd;
     uint64_t existing = 0;
     if (in.digest) {
-        auto l = lock_file(fmt::format("{}/ingest/{}.lock", root_, in.digest->hex), true);
+        auto l = lock_file(fmt::format("{}/ingest/{}.lock", root_, in.digest->hex));
         if (!l) return std::unexpected(std::move(l.error()));
         lock = std::move(*l);
         if (auto p = present()) return *p;
@@ -404,11 +405,11 @@ Result<std::string> Store::layer_link(const Digest& diff_id) const {
     if (auto l = read_small(link_file); l && !l->empty()) return *l;
     UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dfd) return sys_fail("layer {}", diff_id.str());
-    while (::flock(dfd.get(), LOCK_EX) < 0)
-        if (errno != EINTR) return sys_fail("lock layer {}", diff_id.str());
+    if (auto l = flock_fd(dfd.get(), LockMode::Exclusive); !l)
+        return errno_fail(l.error().errnum, "lock layer {}", diff_id.str());
     if (auto l = read_small(link_file); l && !l->empty()) return *l;
     for (int attempt = 0; attempt < 100; ++attempt) {
-        std::string id = random_id(10);
+        std::string id = random_alnum(10);
         std::string target = fmt::format("../{}/{}/diff", diff_id.algorithm, diff_id.hex);
         if (::symlink(target.c_str(), (links_dir() + "/" + id).c_str()) < 0) {
             if (errno == EEXIST) continue;
@@ -429,7 +430,7 @@ Result<std::unique_ptr<ByteSource>> Store::open_layer_tar(const LayerRecord& lay
 // ---- GC
 
 Result<GcStats> Store::gc(const std::set<std::string>& keep_layers_hex) const {
-    auto lock = lock_file(root_ + "/store.lock", true);  // waits for every lease (pulls, loads) to end
+    auto lock = lock_file(root_ + "/store.lock");  // waits for every lease (pulls, loads) to end
     if (!lock) return std::unexpected(std::move(lock.error()));
     auto images = list_images();
     if (!images) return std::unexpected(std::move(images.error()));

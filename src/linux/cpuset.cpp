@@ -2,16 +2,11 @@
 
 #include <charconv>
 
+#include "common/strings.hpp"
+
 namespace brig::cpuset {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view ws = " \t\n\r\f\v";
-    auto b = s.find_first_not_of(ws);
-    if (b == std::string_view::npos) return {};
-    return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
 
 Result<unsigned> parse_index(std::string_view s, unsigned limit) {
     s = trim(s);

@@ -7,7 +7,6 @@
 #include <climits>
 
 #include "linux/cpuset.hpp"
-#include "oci/names.hpp"
 
 namespace brig::numa {
 
@@ -15,7 +14,7 @@ namespace {
 
 constexpr unsigned kBitsPerWord = sizeof(unsigned long) * CHAR_BIT;
 
-// The mode numbers from oci/names (the installed <linux/mempolicy.h> may predate
+// The mode numbers oci/names resolves to (the installed <linux/mempolicy.h> may predate
 // MPOL_WEIGHTED_INTERLEAVE, so we do not rely on its enum for the newest ones).
 enum : int { kDefault = 0, kPreferred = 1, kLocal = 4 };
 
@@ -35,27 +34,20 @@ Result<std::vector<unsigned long>> parse_node_mask(std::string_view nodes, unsig
 }
 
 Result<void> apply_memory_policy(const oci::MemoryPolicy& policy) {
-    auto mode = oci::mempolicy_mode_from_name(policy.mode);
-    if (!mode) return fail("linux.memoryPolicy.mode: unknown mode \"{}\"", policy.mode);
-    int flags = 0;
-    for (auto& f : policy.flags) {
-        auto v = oci::mempolicy_flag_from_name(f);
-        if (!v) return fail("linux.memoryPolicy.flags: unknown flag \"{}\"", f);
-        flags |= *v;
-    }
+    const int mode = policy.mode_number;  // resolved by the parser (oci/resolve.cpp)
     unsigned long maxnode = 0;
     auto mask = parse_node_mask(policy.nodes, maxnode);
     if (!mask) return std::unexpected(std::move(mask.error()));
 
     // Checked here, as runc does, so the error says which rule was broken rather than
     // the kernel's bare EINVAL. MPOL_PREFERRED takes either (no nodes = local allocation).
-    if ((*mode == kDefault || *mode == kLocal) && !mask->empty())
+    if ((mode == kDefault || mode == kLocal) && !mask->empty())
         return fail("linux.memoryPolicy.nodes: {} takes no nodes, got \"{}\"", policy.mode, policy.nodes);
-    if (*mode != kDefault && *mode != kLocal && *mode != kPreferred && mask->empty())
+    if (mode != kDefault && mode != kLocal && mode != kPreferred && mask->empty())
         return fail("linux.memoryPolicy.nodes: {} needs at least one node", policy.mode);
 
     const unsigned long* nodemask = mask->empty() ? nullptr : mask->data();
-    if (::syscall(SYS_set_mempolicy, *mode | flags, nodemask, maxnode) < 0)
+    if (::syscall(SYS_set_mempolicy, mode | policy.flag_bits, nodemask, maxnode) < 0)
         return sys_fail("linux.memoryPolicy: set_mempolicy {} on nodes \"{}\"", policy.mode, policy.nodes);
     return {};
 }

@@ -20,6 +20,7 @@ Result<std::vector<unsigned long>> parse_node_mask(std::string_view nodes, unsig
 
 // Set the calling thread's memory policy; children and exec'd programs inherit it, so
 // calling this in the container's init just before exec covers the container process.
+// It applies the numbers the parser resolved (mode_number | flag_bits), not the names.
 Result<void> apply_memory_policy(const oci::MemoryPolicy& policy);
 
 }  // namespace brig::numa

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "linux/fdpass.hpp"
+
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
 #endif
@@ -446,21 +448,9 @@ Result<void> send_to_listener(const std::string& listener_path, int notify_fd, c
     if (left == 0) return fail("{}: empty container process state", what);
     bool fd_sent = false;
     while (left > 0) {
-        iovec iov{const_cast<char*>(data), left};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
-        if (!fd_sent) {
-            msg.msg_control = ctrl;
-            msg.msg_controllen = sizeof ctrl;
-            cmsghdr* c = CMSG_FIRSTHDR(&msg);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            std::memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
-        }
-        ssize_t n = ::sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
+        // send(MSG_NOSIGNAL) after the first: an agent that went away must not SIGPIPE us.
+        ssize_t n = fd_sent ? ::send(sock.get(), data, left, MSG_NOSIGNAL)
+                            : linuxfs::send_with_fd(sock.get(), data, left, notify_fd);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return sys_fail("{}: send the container process state", what);
         fd_sent = true;

@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/file.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -14,6 +12,8 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "common/flock.hpp"
+#include "linux/spawn.hpp"
 #include "network/store.hpp"
 
 namespace brig::network::dns_ctl {
@@ -30,8 +30,9 @@ bool running(std::string_view root, std::string_view network) {
     std::string lock = store::network_dir(root, network) + "/dns.lock";
     UniqueFd fd(::open(lock.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return false;
-    if (::flock(fd.get(), LOCK_SH | LOCK_NB) == 0) return false;  // nobody holds it
-    return errno == EWOULDBLOCK;
+    // A running responder holds it exclusively: only then does our try fail with EWOULDBLOCK.
+    auto probe = flock_fd(fd.get(), LockMode::Shared, LockWait::Try);
+    return !probe && probe.error().errnum == EWOULDBLOCK;
 }
 
 Result<void> ensure(std::string_view root, std::string_view network, const std::string& listen) {
@@ -41,28 +42,11 @@ Result<void> ensure(std::string_view root, std::string_view network, const std::
     int p[2];
     if (::pipe2(p, O_CLOEXEC) < 0) return sys_fail("start the DNS responder: pipe");
     UniqueFd rd(p[0]), wr(p[1]);
-    std::string root_s(root), net_s(network);
-    std::vector<std::string> args = {bin, "--root", root_s, "--network", net_s, "--listen", listen, "--ready-fd", "3"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t child = ::fork();
-    if (child < 0) return sys_fail("start the DNS responder: fork");
-    if (child == 0) {
-        // Detach: new session, grandchild execs, so it is reparented and never our zombie.
-        ::setsid();
-        if (::fork() != 0) ::_exit(0);
-        int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(devnull, 0);
-        ::dup2(devnull, 1);
-        ::dup2(devnull, 2);
-        ::dup2(wr.get(), 3);  // dup2 clears FD_CLOEXEC on the copy
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
+    // Detached (spawn_daemon): reparented, never our zombie; it says "R" on fd 3 when it serves.
+    spawn::Options dns;
+    dns.argv = {bin, "--root", std::string(root), "--network", std::string(network), "--listen", listen, "--ready-fd", "3"};
+    dns.fds = {{wr.get(), 3}};
+    if (auto r = spawn::spawn_daemon(dns); !r) return std::unexpected(std::move(r.error()).context("start the DNS responder"));
     wr.reset();
     pollfd pfd{rd.get(), POLLIN, 0};
     int n = ::poll(&pfd, 1, 5000);

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <cstring>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "common/flock.hpp"
 #include "network/dns.hpp"
 #include "network/store.hpp"
 
@@ -128,12 +128,12 @@ std::vector<unsigned char> forward(const std::vector<IpAddr>& servers, std::span
 int serve(const Options& o) {
     std::string dir = store::network_dir(o.root, o.network);
     std::string lockpath = dir + "/dns.lock";
-    UniqueFd lock(::open(lockpath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!lock) return 1;
-    if (::flock(lock.get(), LOCK_EX | LOCK_NB) < 0) {  // another responder serves this network
+    auto lock = lock_file(lockpath, LockMode::Exclusive, LockWait::Try);
+    if (!lock && lock.error().errnum == EWOULDBLOCK) {  // another responder serves this network
         if (o.ready_fd >= 0) (void)!::write(o.ready_fd, "R", 1);
         return 0;
     }
+    if (!lock) return 1;
     auto self = parse_ip(o.listen);
     if (!self) return 1;
     UniqueFd sock(::socket(self->family, SOCK_DGRAM | SOCK_CLOEXEC, 0));

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fd.hpp"
+#include "common/ids.hpp"
 #include "common/scope.hpp"
+#include "common/time.hpp"
 #include "network/dns_ctl.hpp"
 #include "network/ipam.hpp"
 #include "network/nft.hpp"
@@ -38,8 +40,8 @@ bool valid_name(std::string_view n) {
 NetworkInfo default_network() {
     NetworkInfo n;
     n.name = kDefaultNetwork;
-    n.id = store::random_hex(32);
-    n.created = store::now_rfc3339();
+    n.id = random_hex(32);
+    n.created = now_rfc3339_nano();
     n.bridge = kDefaultBridge;
     n.subnets = {{kDefaultSubnet, kDefaultGateway}};
     return n;
@@ -190,7 +192,7 @@ Result<std::vector<PortMapping>> assign_ports(const std::vector<PortMapping>& re
 }
 
 std::array<unsigned char, 6> random_mac() {
-    auto hex = store::random_hex(6);
+    auto hex = random_hex(6);
     std::array<unsigned char, 6> m{};
     for (int i = 0; i < 6; ++i) m[i] = static_cast<unsigned char>(std::stoi(hex.substr(i * 2, 2), nullptr, 16));
     m[0] = static_cast<unsigned char>((m[0] & 0xfe) | 0x02);  // unicast, locally administered
@@ -258,7 +260,7 @@ Result<Attachment> attach(const AttachRequest& rq) {
             }
     if (!rtnl::valid_ifname(ep.interface)) return fail("{}: invalid interface name \"{}\"", what, ep.interface);
     if (taken.contains(ep.interface)) return fail("{}: interface {} is already in use", what, ep.interface);
-    ep.host_interface = "vb" + store::random_hex(6);
+    ep.host_interface = "vb" + random_hex(6);
 
     // Leases.
     std::set<IpAddr> used;
@@ -401,8 +403,8 @@ Result<NetworkInfo> create_network(std::string_view root, const CreateOptions& o
     if (!subnets) return std::unexpected(std::move(subnets.error()).context(what));
     NetworkInfo n;
     n.name = opts.name;
-    n.id = store::random_hex(32);
-    n.created = store::now_rfc3339();
+    n.id = random_hex(32);
+    n.created = now_rfc3339_nano();
     n.subnets = *subnets;
     n.internal = opts.internal;
     for (auto& s : n.subnets)

@@ -1,14 +1,14 @@
 // Rootless networking: pasta (passt) gives the container's namespace a tap interface whose
 // traffic it relays through ordinary sockets of the user, and forwards published ports.
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
 
 #include "common/fd.hpp"
+#include "common/ids.hpp"
+#include "linux/spawn.hpp"
 #include "network/network.hpp"
-#include "network/store.hpp"
 
 namespace brig::network {
 
@@ -21,33 +21,22 @@ Result<int> attach_rootless(const std::string& netns_path, const std::string& us
         std::string& list = p.protocol == "udp" ? udp : tcp;
         list += (list.empty() ? "" : ",") + one;
     }
-    std::string pidfile = fmt::format("/tmp/brig-pasta-{}.pid", store::random_hex(8));
-    std::vector<std::string> args = {"pasta", "--config-net", "--quiet", "--netns", netns_path, "--pid", pidfile,
-                                     "-t",    tcp.empty() ? "none" : tcp, "-u", udp.empty() ? "none" : udp,
-                                     "-T",    "none", "-U", "none"};
+    std::string pidfile = fmt::format("/tmp/brig-pasta-{}.pid", random_hex(8));
+    spawn::Options pasta;
+    pasta.argv = {"pasta", "--config-net", "--quiet", "--netns", netns_path, "--pid", pidfile,
+                  "-t",    tcp.empty() ? "none" : tcp, "-u", udp.empty() ? "none" : udp,
+                  "-T",    "none", "-U", "none"};
     if (!userns_path.empty()) {
-        args.push_back("--userns");
-        args.push_back(userns_path);
+        pasta.argv.push_back("--userns");
+        pasta.argv.push_back(userns_path);
     }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    pasta.search_path = true;
     std::string errfile = pidfile + ".err";
     UniqueFd errfd(::open(errfile.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!errfd) return sys_fail("rootless networking: create {}", errfile);
-    pid_t pid = ::fork();
-    if (pid < 0) return sys_fail("rootless networking: fork");
-    if (pid == 0) {
-        int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(devnull, 0);
-        ::dup2(devnull, 1);
-        ::dup2(errfd.get(), 2);
-        ::execvp("pasta", argv.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    pasta.err = errfd.get();
+    auto status = spawn::run(pasta);
+    if (!status) return std::unexpected(std::move(status.error()).context("rootless networking"));
     // pasta daemonizes once the namespace is configured; its exit status tells whether it did.
     std::string why;
     {
@@ -57,10 +46,10 @@ Result<int> attach_rootless(const std::string& netns_path, const std::string& us
             if (line.find("syslog") == std::string::npos && !line.empty()) why = line;  // the last real message
     }
     ::unlink(errfile.c_str());
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (*status != 0) {
         ::unlink(pidfile.c_str());
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return fail("rootless networking: pasta (package passt) is not installed");
-        return fail("rootless networking: pasta failed{}", why.empty() ? fmt::format(" (status {})", status) : ": " + why);
+        if (*status == spawn::kExecFailed) return fail("rootless networking: pasta (package passt) is not installed");
+        return fail("rootless networking: pasta failed{}", why.empty() ? fmt::format(" (exit code {})", *status) : ": " + why);
     }
     std::ifstream in(pidfile);
     int daemon = 0;

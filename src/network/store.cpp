@@ -2,15 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "common/flock.hpp"
 
 namespace brig::network::store {
 
@@ -27,11 +26,9 @@ Result<Lock> Lock::acquire(std::string_view root) {
     if (ec) return errno_fail(ec.value(), "create {}", networks_dir(root));
     std::string path = networks_dir(root) + "/lock";
     Lock l;
-    l.fd_ = UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!l.fd_) return sys_fail("open {}", path);
-    while (::flock(l.fd_.get(), LOCK_EX) < 0) {
-        if (errno != EINTR) return sys_fail("lock {}", path);
-    }
+    auto fd = lock_file(path);
+    if (!fd) return std::unexpected(fd.error());
+    l.fd_ = std::move(*fd);
     return l;
 }
 
@@ -208,28 +205,6 @@ Result<void> remove_network_dir(std::string_view root, std::string_view name) {
     fs::remove_all(dir, ec);
     if (ec) return errno_fail(ec.value(), "remove {}", dir);
     return {};
-}
-
-std::string random_hex(std::size_t nbytes) {
-    std::vector<unsigned char> b(nbytes);
-    std::size_t got = 0;
-    while (got < nbytes) {
-        ssize_t n = ::getrandom(b.data() + got, nbytes - got, 0);
-        if (n > 0) got += static_cast<std::size_t>(n);
-    }
-    std::string out;
-    for (auto c : b) out += fmt::format("{:02x}", c);
-    return out;
-}
-
-std::string now_rfc3339() {
-    auto now = std::chrono::system_clock::now();
-    auto secs = std::chrono::system_clock::to_time_t(now);
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                       tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
 }
 
 }  // namespace brig::network::store

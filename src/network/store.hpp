@@ -44,7 +44,4 @@ Result<void> save_network(std::string_view root, const NetworkInfo& n);     // n
 Result<void> save_endpoints(std::string_view root, const NetworkInfo& n);   // endpoints.json
 Result<void> remove_network_dir(std::string_view root, std::string_view name);
 
-std::string random_hex(std::size_t nbytes);
-std::string now_rfc3339();
-
 }  // namespace brig::network::store

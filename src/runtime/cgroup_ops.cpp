@@ -8,13 +8,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "cgroup/manager.hpp"
 #include "cgroup/stats.hpp"
 #include "common/fd.hpp"
 #include "common/scope.hpp"
+#include "common/units.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::runtime {
@@ -295,65 +295,6 @@ Result<ResourceUpdate> load_resource_update(const std::string& path) {
     return r;
 }
 
-Result<int64_t> parse_memory_size(std::string_view s) {
-    std::string_view orig = s;
-    if (s == "-1") return -1;
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    std::string number(s.substr(0, i));
-    if (number.empty() || number.front() == '.' || number.back() == '.' || number.find("..") != std::string::npos)
-        return fail("invalid size {:?}", orig);
-    s.remove_prefix(i);
-    if (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    int power = 0;
-    if (!s.empty()) {
-        switch (std::tolower(static_cast<unsigned char>(s.front()))) {
-            case 'k': power = 1; break;
-            case 'm': power = 2; break;
-            case 'g': power = 3; break;
-            case 't': power = 4; break;
-            case 'p': power = 5; break;
-            default: power = -1;
-        }
-        if (power > 0) s.remove_prefix(1);
-        else power = 0;
-    }
-    if (!s.empty() && (s.front() == 'i' || s.front() == 'I') && power > 0) s.remove_prefix(1);
-    if (!s.empty() && (s.front() == 'b' || s.front() == 'B')) s.remove_prefix(1);
-    if (!s.empty()) return fail("invalid size {:?}", orig);
-    long double v = std::strtold(number.c_str(), nullptr) * std::pow(1024.0L, power);
-    if (v >= 9.2e18L) return fail("size {:?} is too large", orig);
-    return static_cast<int64_t>(v);
-}
-
-Result<std::chrono::milliseconds> parse_duration(std::string_view s) {
-    std::string_view orig = s;
-    if (s == "0") return std::chrono::milliseconds(0);
-    if (s.empty()) return fail("invalid duration {:?}", orig);
-    long double total_ns = 0;
-    while (!s.empty()) {
-        size_t i = 0;
-        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-        if (i == 0) return fail("invalid duration {:?}", orig);
-        long double v = std::strtold(std::string(s.substr(0, i)).c_str(), nullptr);
-        s.remove_prefix(i);
-        size_t j = 0;
-        while (j < s.size() && !std::isdigit(static_cast<unsigned char>(s[j])) && s[j] != '.') ++j;
-        std::string_view unit = s.substr(0, j);
-        s.remove_prefix(j);
-        long double mult;
-        if (unit == "ns") mult = 1;
-        else if (unit == "us" || unit == "\u00b5s") mult = 1e3L;
-        else if (unit == "ms") mult = 1e6L;
-        else if (unit == "s") mult = 1e9L;
-        else if (unit == "m") mult = 60e9L;
-        else if (unit == "h") mult = 3600e9L;
-        else return fail("invalid duration {:?} (unit {:?}: use ns, us, ms, s, m or h)", orig, unit);
-        total_ns += v * mult;
-    }
-    return std::chrono::milliseconds(static_cast<int64_t>(total_ns / 1e6L));
-}
-
 Result<oci::Resources> resources_from_update_flags(const std::map<std::string, std::string>& flags) {
     auto u = resource_update_from_flags(flags);
     if (!u) return std::unexpected(u.error());
@@ -379,7 +320,8 @@ Result<ResourceUpdate> resource_update_from_flags(const std::map<std::string, st
             return json(v);
         };
         auto size = [&]() -> Result<json> {
-            auto v = parse_memory_size(value);
+            if (value == "-1") return json(-1);  // unlimited, as runc takes it
+            auto v = parse_size(value);
             if (!v) return std::unexpected(std::move(v.error()).context("--" + name));
             return json(*v);
         };

@@ -64,13 +64,8 @@ Result<ResourceUpdate> load_resource_update(const std::string& path);
 Result<oci::Resources> load_resources(const std::string& path);
 
 // runc's update flags (name without dashes -> value) -> Resources. Sizes take units
-// ("512m", "1g", "100KiB"); -1 means unlimited.
+// ("512m", "1g", "100KiB": brig::parse_size); -1 means unlimited.
 Result<ResourceUpdate> resource_update_from_flags(const std::map<std::string, std::string>& flags);
 Result<oci::Resources> resources_from_update_flags(const std::map<std::string, std::string>& flags);
-
-// "512m" -> 536870912, "1.5g", "64KiB", "100" -> bytes; "-1" -> -1 (docker's units.RAMInBytes).
-Result<int64_t> parse_memory_size(std::string_view s);
-// Go durations: "5s", "500ms", "1m30s", "2h", "1.5s".
-Result<std::chrono::milliseconds> parse_duration(std::string_view s);
 
 }  // namespace brig::runtime

@@ -17,15 +17,17 @@
 
 #include "cgroup/manager.hpp"
 #include "common/scope.hpp"
+#include "common/time.hpp"
 #include "linux/fs.hpp"
 #include "linux/netlink.hpp"
+#include "linux/proc.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/syscalls.hpp"
 #include "linux/userns.hpp"
-#include "oci/names.hpp"
 #include "runtime/console.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
+#include "runtime/namespace_plan.hpp"
 #include "runtime/notify.hpp"
 #include "runtime/process_setup.hpp"
 #include "runtime/rootfs.hpp"
@@ -47,7 +49,7 @@ Result<void> signal_init(const ContainerRecord& rec, int sig) {
         if (errno == ESRCH) return fail("container {:?} is not running", rec.id);
         return sys_fail("pidfd_open {}", rec.pid);
     }
-    if (process_start_time(rec.pid) != rec.start_time) return fail("container {:?} is not running", rec.id);
+    if (!proc::is_running(rec.pid, rec.start_time)) return fail("container {:?} is not running", rec.id);
     if (sys::pidfd_send_signal(pidfd.get(), sig) < 0) {
         if (errno == ESRCH) return fail("container {:?} is not running", rec.id);
         return sys_fail("send signal {} to container {:?} (pid {})", sig, rec.id, rec.pid);
@@ -59,7 +61,7 @@ Result<void> signal_init(const ContainerRecord& rec, int sig) {
 bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
     UniqueFd pidfd(sys::pidfd_open(pid, 0));
     if (!pidfd) return errno == ESRCH || errno == EINVAL;  // EINVAL: caught while being released
-    if (process_start_time(pid) != start_time) return true;
+    if (!proc::is_running(pid, start_time)) return true;
     pollfd p{pidfd.get(), POLLIN, 0};
     return ::poll(&p, 1, timeout_ms) == 1;
 }
@@ -99,106 +101,359 @@ Error explain_silent_exit(Error e, int pidfd, bool has_seccomp) {
     return Error{0, fmt::format("container init {} before it reported{}", how, hint)};
 }
 
-struct NamespacePlan {
-    uint64_t clone_flags = 0;
-    int unshare_flags = 0;
-    bool new_user = false, new_cgroup = false, new_time = false, new_net = false, own_pid = false;
-    bool fork_for_pid = false;  // the init is a grandchild (pid ns made after joining a userns)
-    std::vector<UniqueFd> fds;
-    std::vector<NamespaceJoin> joins;  // user first
-    UniqueFd join_pid, join_time;      // entered by the parent (they apply to its children)
+// ---- create, in three steps: prepare (read and check: nothing is made), launch the init,
+// await its Ready. Runtime::create_impl strings them together and owns the undo. ----
+
+// The namespace files of a plan, opened before anything is made (a bad path fails early).
+struct NamespaceFds {
+    std::vector<UniqueFd> fds;         // the joins' files, open until the init has them
+    std::vector<NamespaceJoin> joins;  // for the init, user first
+    UniqueFd pid, time;                // joined by the runtime
 };
 
-Result<NamespacePlan> plan_namespaces(const oci::Linux& l) {
-    NamespacePlan p;
-    bool join_user = false, new_pid = false;
-    for (size_t i = 0; i < l.namespaces.size(); ++i) {
-        const auto& ns = l.namespaces[i];
-        auto flag = oci::namespace_clone_flag(ns.type);
-        if (!flag) return fail("linux.namespaces[{}].type: unknown namespace type {:?}", i, ns.type);
-        if (ns.path.empty()) {
-            if (*flag == CLONE_NEWUSER) p.new_user = true;
-            else if (*flag == CLONE_NEWCGROUP) p.new_cgroup = true;
-            else if (*flag == CLONE_NEWTIME) p.new_time = true;
-            else if (*flag == CLONE_NEWPID) new_pid = true;
-            else p.unshare_flags |= *flag;
-            if (*flag == CLONE_NEWNET) p.new_net = true;
-            if (*flag == CLONE_NEWPID) p.own_pid = true;
-            continue;
-        }
+Result<NamespaceFds> open_namespaces(const NamespacePlan& plan) {
+    auto open_ns = [](const NamespaceRef& ns) -> Result<UniqueFd> {
         UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) return sys_fail("linux.namespaces[{}].path {}", i, ns.path);
-        if (*flag == CLONE_NEWPID) {
-            p.join_pid = std::move(fd);
-            p.own_pid = false;
-        } else if (*flag == CLONE_NEWTIME) {
-            p.join_time = std::move(fd);
-        } else {
-            NamespaceJoin j{fd.get(), *flag, ns.path};
-            if (*flag == CLONE_NEWUSER) {
-                join_user = true;
-                p.joins.insert(p.joins.begin(), j);
-            } else {
-                p.joins.push_back(j);
-            }
-            p.fds.push_back(std::move(fd));
-        }
+        if (!fd) return sys_fail("linux.namespaces[{}].path {}", ns.index, ns.path);
+        return fd;
+    };
+    NamespaceFds out;
+    for (const auto& ns : plan.joins) {
+        auto fd = open_ns(ns);
+        if (!fd) return std::unexpected(fd.error());
+        out.joins.push_back({fd->get(), ns.nstype, ns.path});
+        out.fds.push_back(std::move(*fd));
     }
-    if (join_user) {
-        // In a joined user namespace the new namespaces must be made by the child after
-        // setns, so that they belong to it; a new pid namespace then needs one more fork.
-        if (new_pid) {
-            p.unshare_flags |= CLONE_NEWPID;
-            p.fork_for_pid = true;
-        }
-    } else {
-        p.clone_flags = static_cast<uint64_t>(p.unshare_flags) | (p.new_user ? CLONE_NEWUSER : 0) |
-                        (new_pid ? CLONE_NEWPID : 0);
-        p.unshare_flags = 0;
+    for (auto [ref, fd] : {std::pair{&plan.join_pid, &out.pid}, std::pair{&plan.join_time, &out.time}}) {
+        if (!*ref) continue;
+        auto opened = open_ns(**ref);
+        if (!opened) return std::unexpected(opened.error());
+        *fd = std::move(*opened);
     }
+    return out;
+}
+
+// What create decided before it made anything.
+struct CreatePlan {
+    std::string bundle, rootfs;  // absolute
+    std::string config_text;     // kept in the state dir for exec
+    oci::Spec spec;
+    std::optional<seccomp::SeccompFilter> filter;  // compiled before any process of the container exists
+    NamespacePlan ns;
+    NamespaceFds ns_fds;
+    cgroup::System cgsys;
+    cgroup::Cgroup cg;
+};
+
+// What a valid spec may still ask that brig-oci cannot create.
+Result<void> check_creatable(const oci::Spec& spec, const std::string& bundle, const CreateOptions& opts,
+                             bool foreground) {
+    if (!spec.process) return fail("{}/config.json: process: required to create a container", bundle);
+    if (spec.process->terminal && opts.console_socket.empty() && !foreground)
+        return fail("process.terminal is true: a detached container needs --console-socket to hand the terminal to");
+    if (spec.linux->intelRdt)
+        return fail("linux.intelRdt: Intel RDT (resctrl) is not supported by brig-oci{}",
+                    linuxfs::exists("/sys/fs/resctrl/schemata") ? " yet" : " and not available on this kernel");
+    if (!spec.linux->find_namespace("mount")) return fail("linux.namespaces: a mount namespace is required");
+    return {};
+}
+
+// root.path (relative to the bundle or absolute) as the absolute path of a directory.
+Result<std::string> resolve_rootfs(const oci::Spec& spec, const std::string& bundle) {
+    std::string path = spec.root.path.front() == '/' ? spec.root.path : bundle + "/" + spec.root.path;
+    struct stat st;
+    if (::stat(path.c_str(), &st) < 0) return sys_fail("root.path: rootfs {}", path);
+    if (!S_ISDIR(st.st_mode)) return fail("root.path: rootfs {} is not a directory", path);
+    auto rootfs = absolute(path);
+    if (!rootfs) return std::unexpected(std::move(rootfs.error()).context("root.path"));
+    return rootfs;
+}
+
+Result<CreatePlan> prepare_create(const CreateOptions& opts, bool foreground) {
+    if (auto r = validate_id(opts.id); !r) return std::unexpected(r.error());
+    CreatePlan p;
+    auto bundle = absolute(opts.bundle.empty() ? "." : opts.bundle);
+    if (!bundle) return std::unexpected(std::move(bundle.error()).context("bundle"));
+    p.bundle = std::move(*bundle);
+    auto loaded = oci::load_spec(p.bundle, &p.config_text);
+    if (!loaded) return std::unexpected(loaded.error());
+    p.spec = std::move(*loaded);
+    if (auto r = check_creatable(p.spec, p.bundle, opts, foreground); !r) return std::unexpected(r.error());
+    auto rootfs = resolve_rootfs(p.spec, p.bundle);
+    if (!rootfs) return std::unexpected(rootfs.error());
+    p.rootfs = std::move(*rootfs);
+
+    if (p.spec.linux->seccomp) {
+        auto f = seccomp::SeccompFilter::build(*p.spec.linux->seccomp);
+        if (!f) return std::unexpected(f.error());
+        p.filter.emplace(std::move(*f));
+    }
+    if (auto r = check_lsm(*p.spec.process, "process"); !r) return std::unexpected(r.error());
+    auto ns = plan_namespaces(*p.spec.linux);
+    if (!ns) return std::unexpected(ns.error());
+    p.ns = std::move(*ns);
+    auto fds = open_namespaces(p.ns);
+    if (!fds) return std::unexpected(fds.error());
+    p.ns_fds = std::move(*fds);
+
+    auto cgsys = cgroup::detect();
+    if (!cgsys) return std::unexpected(cgsys.error());
+    p.cgsys = std::move(*cgsys);
+    // Without a running systemd there is nobody to ask for a unit: refuse rather than
+    // silently fall back to cgroupfs (the caller asked for systemd's bookkeeping).
+    if (opts.systemd_cgroup && !linuxfs::exists("/run/systemd/system"))
+        return fail("--systemd-cgroup: systemd is not running on this machine, so the cgroup {:?} cannot be "
+                    "created through it (drop --systemd-cgroup to use cgroupfs)", p.spec.linux->cgroupsPath);
+    auto cg = cgroup::plan(p.cgsys, p.spec.linux->cgroupsPath, opts.id);
+    if (!cg) return std::unexpected(cg.error());
+    p.cg = std::move(*cg);
     return p;
 }
 
-}  // namespace
-
-Result<int> parse_signal(std::string_view s) {
-    if (s.empty()) return fail("signal must not be empty");
-    if (std::isdigit(static_cast<unsigned char>(s[0]))) {
-        int n = 0;
-        for (char c : s) {
-            if (!std::isdigit(static_cast<unsigned char>(c)) || n > 1000) return fail("invalid signal {:?}", s);
-            n = n * 10 + (c - '0');
-        }
-        if (n <= 0 || n > SIGRTMAX) return fail("invalid signal number {}", n);
-        return n;
+// Socket activation and sd_notify change what the process gets. The notify directory lives
+// in the state dir, which create's undo removes.
+Result<void> add_activation(const StateStore& store, const CreateOptions& opts, oci::Spec& spec) {
+    if (opts.listen_fds > 0) {
+        spec.process->env.push_back(fmt::format("LISTEN_FDS={}", opts.listen_fds));
+        spec.process->env.push_back("LISTEN_PID=1");
     }
-    std::string name;
-    for (char c : s) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (name.rfind("SIG", 0) == 0) name = name.substr(3);
-    static constexpr std::pair<const char*, int> table[] = {
-        {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
-        {"ABRT", SIGABRT},   {"IOT", SIGIOT},       {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL},
-        {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},     {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
-        {"TERM", SIGTERM},   {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CONT", SIGCONT},   {"STOP", SIGSTOP},
-        {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},   {"URG", SIGURG},     {"XCPU", SIGXCPU},
-        {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},   {"WINCH", SIGWINCH}, {"IO", SIGIO},
-        {"POLL", SIGPOLL},   {"PWR", SIGPWR},       {"SYS", SIGSYS},
-    };
-    for (auto& [n, v] : table)
-        if (name == n) return v;
-    if (name.rfind("RTMIN", 0) == 0 || name.rfind("RTMAX", 0) == 0) {
-        bool min = name[3] == 'I';
-        int off = 0;
-        if (name.size() > 5) {
-            if (name[5] != (min ? '+' : '-')) return fail("unknown signal {:?}", s);
-            off = std::atoi(name.c_str() + 6);
-        }
-        int v = min ? SIGRTMIN + off : SIGRTMAX - off;
-        if (v < SIGRTMIN || v > SIGRTMAX) return fail("unknown signal {:?}", s);
-        return v;
+    if (!opts.notify_socket.empty()) {
+        std::string dir = store.dir(opts.id) + "/notify";
+        if (::mkdir(dir.c_str(), 0755) < 0) return sys_fail("create {}", dir);
+        spec.mounts.push_back({kNotifyDirInContainer, "bind", dir, {"rbind", "nosuid", "nodev", "noexec"}, {}, {}});
+        spec.process->env.push_back(fmt::format("NOTIFY_SOCKET={}", kNotifySocketInContainer));
     }
-    return fail("unknown signal {:?}", s);
+    return {};
 }
+
+ContainerRecord record_of(const CreateOptions& opts, const CreatePlan& p) {
+    ContainerRecord rec;
+    rec.id = opts.id;
+    rec.bundle = p.bundle;
+    rec.rootfs = p.rootfs;
+    rec.annotations = p.spec.annotations;
+    rec.own_pid_ns = p.ns.own_pid;
+    rec.cgroup_dirs = p.cg.dirs;
+    if (p.spec.hooks) rec.hooks_json = hooks_to_json(*p.spec.hooks);
+    rec.notify_socket = opts.notify_socket;
+    return rec;
+}
+
+// mkdir the cgroup and apply the limits.
+Result<void> make_cgroup(CreatePlan& p, ContainerRecord& rec) {
+    if (auto r = cgroup::create(p.cg); !r) {
+        // Rootless without a delegated cgroup: run without one, as runc does, unless the
+        // spec asks for limits that need it.
+        bool denied = r.error().errnum == EACCES || r.error().errnum == EPERM || r.error().errnum == EROFS;
+        if ((::geteuid() == 0 && !userns::running_in_user_ns()) || !denied) return std::unexpected(r.error());
+        if (p.spec.linux->resources && has_limits(*p.spec.linux->resources))
+            return std::unexpected(std::move(r.error()).context(
+                "rootless: linux.resources needs a cgroup delegated to this user"));
+        p.cg.dirs.clear();
+        p.cg.created.clear();
+        p.cg.v2_dir.clear();
+        rec.cgroup_dirs.clear();
+    }
+    rec.cgroup_created = p.cg.created;
+    // Always applied: runc's default device rules hold even when the spec lists no resources,
+    // and the nodes of linux.devices are allowed. Errors name the field and the file.
+    cgroup::ApplyOptions apply_opts;
+    apply_opts.devices = p.spec.linux->devices;
+    return cgroup::apply(p.cg, p.cgsys, p.spec.linux->resources.value_or(oci::Resources{}), apply_opts);
+}
+
+// The init as the runtime knows it; create's undo kills it.
+struct InitProcess {
+    pid_t pid = -1;
+    UniqueFd pidfd;
+};
+
+InitConfig init_config(const CreatePlan& p, const CreateOptions& opts, const sigset_t& restore_mask) {
+    InitConfig cfg;
+    cfg.spec = &p.spec;
+    cfg.rootfs = p.rootfs;
+    cfg.no_pivot = opts.no_pivot;
+    cfg.new_user_ns = p.ns.new_user;
+    cfg.rootless = ::geteuid() != 0;
+    cfg.joins = p.ns_fds.joins;
+    cfg.unshare_flags = p.ns.unshare_flags;
+    cfg.fork_for_pid = p.ns.fork_for_pid;
+    cfg.new_cgroup_ns = p.ns.new_cgroup;
+    cfg.new_net_ns = p.ns.new_net;
+    cfg.new_time_ns = p.ns.new_time;
+    cfg.cgroups = &p.cgsys;
+    cfg.cgroup = &p.cg;
+    cfg.preserve_fds = opts.listen_fds + opts.preserve_fds;
+    cfg.restore_mask = restore_mask;
+    cfg.seccomp = p.filter ? &*p.filter : nullptr;
+    return cfg;
+}
+
+// clone3 the init into its new namespaces. v1 hierarchies: it moves itself in through the
+// fds of cgroup::SelfJoin. The unified one: it is born there (CLONE_INTO_CGROUP: no window
+// in which it runs outside its limits), or it is moved by pid: what is returned.
+Result<std::vector<std::string>> clone_init(const CreatePlan& p, InitConfig& cfg, InitProcess& init) {
+    auto self_join = cgroup::prepare_self_join(p.cg.dirs);
+    if (!self_join) return std::unexpected(self_join.error());
+    cfg.self_join = &*self_join;
+    std::vector<std::string> join_by_pid = self_join->by_pid;
+    UniqueFd cgroup_fd;
+    clone_args args{};
+    int pidfd = -1;
+    args.flags = p.ns.clone_flags | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    if (join_by_pid.size() == 1 && join_by_pid[0] == p.cg.v2_dir) {
+        cgroup_fd.reset(::open(p.cg.v2_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (cgroup_fd) {
+            args.flags |= CLONE_INTO_CGROUP;
+            args.cgroup = static_cast<uint64_t>(cgroup_fd.get());
+            cfg.close_in_child.push_back(cgroup_fd.get());
+        }
+    }
+    long r = sys::clone3(args);
+    if (r < 0 && (args.flags & CLONE_INTO_CGROUP)) {
+        // Refused for this cgroup: clone plainly and move the child by pid, which names
+        // the cgroup if that fails too.
+        args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+        args.cgroup = 0;
+        r = sys::clone3(args);
+    }
+    if (r < 0) return sys_fail("clone the container init");
+    if (r == 0) run_init(cfg);
+    init.pid = static_cast<pid_t>(r);
+    init.pidfd.reset(pidfd);
+    if (args.flags & CLONE_INTO_CGROUP) join_by_pid.clear();
+    return join_by_pid;
+}
+
+// Between clone and Go, what only the runtime can do for the init: write its id maps, move
+// host interfaces into its network namespace, make id-mapped mounts (they need privileges
+// over the file system's own user namespace, which the init lacks), move it into its cgroup.
+Result<void> hand_over(const CreatePlan& p, pid_t child, const std::vector<std::string>& join_by_pid,
+                       const SyncSocket& sock) {
+    const oci::Linux& lx = *p.spec.linux;
+    if (p.ns.new_user)
+        if (auto w = userns::write_maps(child, lx.uidMappings, lx.gidMappings); !w) return w;
+    for (auto& [host_name, dev] : lx.netDevices) {
+        if (!(p.ns.clone_flags & CLONE_NEWNET))
+            return fail("linux.netDevices: needs a new network namespace created with the container");
+        if (auto m = netlink::move_link_to_netns(host_name, child, dev.name.empty() ? host_name : dev.name); !m)
+            return m;
+    }
+    auto idmapped = prepare_idmapped_mounts(p.spec, child, p.ns.new_user);
+    if (!idmapped) return std::unexpected(idmapped.error());
+    for (auto& [index, fd] : *idmapped)
+        if (auto s = sock.send(SyncType::MountFd, 0, std::to_string(index), fd.get()); !s) return s;
+    if (auto j = cgroup::join_dirs(join_by_pid, child); !j) return j;
+    return sock.send(SyncType::Go);
+}
+
+// Everything from the first state record to Go: the cgroup, the start gate, the init.
+// Returns the runtime's end of the sync socket.
+Result<SyncSocket> launch(StateStore& store, const CreateOptions& opts, CreatePlan& p, const sigset_t& restore_mask,
+                          int lock_fd, ContainerRecord& rec, InitProcess& init) {
+    // Record what delete needs before making it, so a create killed at any point leaves
+    // something `delete` can clean.
+    for (auto& d : p.cg.dirs)
+        if (!linuxfs::exists(d)) rec.cgroup_created.push_back(d);
+    if (auto w = store.save(rec); !w) return std::unexpected(w.error());
+    if (auto r = make_cgroup(p, rec); !r) return std::unexpected(r.error());
+    // exec reads the container's config from here, not from a bundle that may have changed.
+    if (auto w = linuxfs::write_file_atomic(store.config(opts.id), p.config_text, 0600, false); !w)
+        return std::unexpected(w.error());
+    std::string fifo = store.fifo(opts.id);
+    if (::mkfifo(fifo.c_str(), 0622) < 0) return sys_fail("create {}", fifo);
+    UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fifo_fd) return sys_fail("open {}", fifo);
+    auto socks = SyncSocket::make_pair();
+    if (!socks) return std::unexpected(socks.error());
+    auto& [parent_sock, child_sock] = *socks;
+    if (p.ns_fds.pid && ::setns(p.ns_fds.pid.get(), CLONE_NEWPID) < 0) return sys_fail("join pid namespace");
+    if (p.ns_fds.time && ::setns(p.ns_fds.time.get(), CLONE_NEWTIME) < 0) return sys_fail("join time namespace");
+
+    InitConfig cfg = init_config(p, opts, restore_mask);
+    cfg.sync_fd = child_sock.fd();
+    cfg.fifo_fd = fifo_fd.get();
+    // The state lock is an flock on an open file: a child holding a copy would hold the lock.
+    cfg.close_in_child = {lock_fd, parent_sock.fd()};
+    auto join_by_pid = clone_init(p, cfg, init);
+    if (!join_by_pid) return std::unexpected(join_by_pid.error());
+    child_sock.close();
+    fifo_fd.reset();
+
+    rec.pid = init.pid;
+    rec.start_time = proc::start_time(init.pid);
+    if (auto w = store.save(rec); !w) return std::unexpected(w.error());
+    if (auto r = hand_over(p, init.pid, *join_by_pid, parent_sock); !r) return std::unexpected(r.error());
+    return std::move(parent_sock);
+}
+
+// ---- the init's reports, until Ready ----
+
+// Pid: the init made the pid namespace and forked the real init; adopt that one.
+Result<void> adopt_init(StateStore& store, std::string_view text, ContainerRecord& rec, InitProcess& init) {
+    auto parsed = parse_sync_number(text, INT32_MAX);
+    pid_t pid = parsed ? static_cast<pid_t>(*parsed) : -1;
+    ::waitpid(init.pid, nullptr, 0);
+    init.pidfd.reset(pid > 0 ? sys::pidfd_open(pid, 0) : -1);
+    if (!init.pidfd) return fail("container init: bad pid {:?} from the intermediate process", text);
+    init.pid = rec.pid = pid;
+    rec.start_time = proc::start_time(pid);
+    return store.save(rec);
+}
+
+// Hooks: prestart and createRuntime run here, in the runtime's namespaces; Go carries the
+// state they read on to the init.
+Result<void> run_runtime_hooks(const oci::Spec& spec, const ContainerRecord& rec, pid_t pid, const SyncSocket& sock) {
+    std::string state = hook_state_json(rec.id, "creating", pid, rec.bundle, rec.annotations);
+    if (auto h = run_hooks(spec.hooks->prestart, "prestart", state); !h) return h;
+    if (auto h = run_hooks(spec.hooks->createRuntime, "createRuntime", state); !h) return h;
+    return sock.send(SyncType::Go, 0, state);
+}
+
+// SeccompFd: the filter's notify fd goes to linux.seccomp.listenerPath.
+Result<void> pass_seccomp_fd(const oci::Spec& spec, const ContainerRecord& rec, pid_t pid, int fd) {
+    const auto& sc = *spec.linux->seccomp;
+    std::string state = hook_state_json(rec.id, "creating", pid, rec.bundle, rec.annotations);
+    if (auto s = seccomp::send_to_listener(sc.listenerPath, fd, seccomp::container_process_state_json(
+                                                                    sc.listenerMetadata, pid, state));
+        !s)
+        return std::unexpected(std::move(s.error()).context("linux.seccomp.listenerPath"));
+    return {};
+}
+
+// The init reports in order: [Pid] [Hooks] [ConsoleFd] [SeccompFd] Ready, or Error at any
+// point. Returns the pty master when it stays with the caller (no --console-socket).
+Result<UniqueFd> await_ready(StateStore& store, const CreateOptions& opts, const oci::Spec& spec,
+                             ContainerRecord& rec, InitProcess& init, const SyncSocket& sock) {
+    UniqueFd console;
+    for (;;) {
+        UniqueFd fd;
+        auto m = sock.recv(&fd);
+        if (!m) return std::unexpected(explain_silent_exit(m.error(), init.pidfd.get(), spec.linux->seccomp.has_value()));
+        Result<void> r;
+        switch (m->type) {
+            case SyncType::Ready: return console;
+            case SyncType::Error: return std::unexpected(Error{m->errnum, std::move(m->text)});
+            case SyncType::Pid: r = adopt_init(store, m->text, rec, init); break;
+            case SyncType::Hooks: r = run_runtime_hooks(spec, rec, init.pid, sock); break;
+            case SyncType::ConsoleFd:
+                if (!fd) return fail("container init sent no terminal");
+                if (opts.console_socket.empty()) console = std::move(fd);
+                else r = send_console(opts.console_socket, fd.get());
+                break;
+            case SyncType::SeccompFd:
+                if (!fd) return fail("container init sent no seccomp notify fd");
+                r = pass_seccomp_fd(spec, rec, init.pid, fd.get());
+                break;
+            default: return fail("unexpected sync message type {} from the container init", static_cast<int>(m->type));
+        }
+        if (!r) return std::unexpected(r.error());
+    }
+}
+
+}  // namespace
 
 std::string StateView::json(bool pretty) const {
     nlohmann::ordered_json j;
@@ -216,266 +471,35 @@ std::string StateView::json(bool pretty) const {
 
 Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const sigset_t& restore_mask,
                                               bool foreground) {
-    if (auto r = validate_id(opts.id); !r) return std::unexpected(r.error());
-    auto bundle = absolute(opts.bundle.empty() ? "." : opts.bundle);
-    if (!bundle) return std::unexpected(std::move(bundle.error()).context("bundle"));
-    std::string config_text;
-    auto loaded = oci::load_spec(*bundle, &config_text);
-    if (!loaded) return std::unexpected(loaded.error());
-    oci::Spec& spec = *loaded;
-    if (!spec.process) return fail("{}/config.json: process: required to create a container", *bundle);
-    if (spec.process->terminal && opts.console_socket.empty() && !foreground)
-        return fail("process.terminal is true: a detached container needs --console-socket to hand the terminal to");
-    if (spec.linux->intelRdt)
-        return fail("linux.intelRdt: Intel RDT (resctrl) is not supported by brig-oci{}",
-                    linuxfs::exists("/sys/fs/resctrl/schemata") ? " yet" : " and not available on this kernel");
-
-    std::string root_path = spec.root.path.front() == '/' ? spec.root.path : *bundle + "/" + spec.root.path;
-    struct stat st;
-    if (::stat(root_path.c_str(), &st) < 0) return sys_fail("root.path: rootfs {}", root_path);
-    if (!S_ISDIR(st.st_mode)) return fail("root.path: rootfs {} is not a directory", root_path);
-    auto rootfs = absolute(root_path);
-    if (!rootfs) return std::unexpected(std::move(rootfs.error()).context("root.path"));
-    if (!spec.linux->find_namespace("mount")) return fail("linux.namespaces: a mount namespace is required");
-
-    // The filter is compiled here, before any process of the container exists; the init
-    // only loads the finished program.
-    std::optional<seccomp::SeccompFilter> filter;
-    if (spec.linux->seccomp) {
-        auto f = seccomp::SeccompFilter::build(*spec.linux->seccomp);
-        if (!f) return std::unexpected(f.error());
-        filter.emplace(std::move(*f));
-    }
-    if (auto r = check_lsm(*spec.process, "process"); !r) return std::unexpected(r.error());
-    auto ns = plan_namespaces(*spec.linux);
-    if (!ns) return std::unexpected(ns.error());
-    auto cgsys = cgroup::detect();
-    if (!cgsys) return std::unexpected(cgsys.error());
-    // Without a running systemd there is nobody to ask for a unit: refuse rather than
-    // silently fall back to cgroupfs (the caller asked for systemd's bookkeeping).
-    if (opts.systemd_cgroup && !linuxfs::exists("/run/systemd/system"))
-        return fail("--systemd-cgroup: systemd is not running on this machine, so the cgroup {:?} cannot be "
-                    "created through it (drop --systemd-cgroup to use cgroupfs)", spec.linux->cgroupsPath);
-    auto cg = cgroup::plan(*cgsys, spec.linux->cgroupsPath, opts.id);
-    if (!cg) return std::unexpected(cg.error());
+    auto plan = prepare_create(opts, foreground);
+    if (!plan) return std::unexpected(plan.error());
+    CreatePlan& p = *plan;
 
     // From here on we create things; the guard undoes them unless create succeeds.
     if (auto r = store_.claim(opts.id); !r) return std::unexpected(r.error());
-    pid_t child = -1;
-    UniqueFd child_pidfd;
+    InitProcess init;
     ScopeGuard undo([&] {
-        if (child_pidfd) {
-            sys::pidfd_send_signal(child_pidfd.get(), SIGKILL);
-            ::waitpid(child, nullptr, 0);
+        if (init.pidfd) {
+            sys::pidfd_send_signal(init.pidfd.get(), SIGKILL);
+            ::waitpid(init.pid, nullptr, 0);
         }
-        (void)cgroup::destroy(cg->created, cg->dirs);
+        (void)cgroup::destroy(p.cg.created, p.cg.dirs);
         (void)store_.remove(opts.id);
     });
-    // Socket activation and sd_notify change what the process gets; the notify directory
-    // lives in the state dir, which the undo guard removes.
-    if (opts.listen_fds > 0) {
-        spec.process->env.push_back(fmt::format("LISTEN_FDS={}", opts.listen_fds));
-        spec.process->env.push_back("LISTEN_PID=1");
-    }
-    if (!opts.notify_socket.empty()) {
-        std::string dir = store_.dir(opts.id) + "/notify";
-        if (::mkdir(dir.c_str(), 0755) < 0) return sys_fail("create {}", dir);
-        spec.mounts.push_back({kNotifyDirInContainer, "bind", dir, {"rbind", "nosuid", "nodev", "noexec"}, {}, {}});
-        spec.process->env.push_back(fmt::format("NOTIFY_SOCKET={}", kNotifySocketInContainer));
-    }
+    if (auto r = add_activation(store_, opts, p.spec); !r) return std::unexpected(r.error());
     auto lock = store_.lock(opts.id);
     if (!lock) return std::unexpected(lock.error());
+    ContainerRecord rec = record_of(opts, p);
+    auto sock = launch(store_, opts, p, restore_mask, lock->get(), rec, init);
+    if (!sock) return std::unexpected(sock.error());
+    auto console = await_ready(store_, opts, p.spec, rec, init, *sock);
+    if (!console) return std::unexpected(console.error());
 
-    ContainerRecord rec;
-    rec.id = opts.id;
-    rec.bundle = *bundle;
-    rec.rootfs = *rootfs;
-    rec.annotations = spec.annotations;
-    rec.own_pid_ns = ns->own_pid;
-    rec.cgroup_dirs = cg->dirs;
-    if (spec.hooks) rec.hooks_json = hooks_to_json(*spec.hooks);
-    rec.notify_socket = opts.notify_socket;
-
-    // Record what delete needs before making it, so a create killed at any point leaves
-    // something `delete` can clean.
-    for (auto& d : cg->dirs)
-        if (!linuxfs::exists(d)) rec.cgroup_created.push_back(d);
+    rec.created = now_rfc3339_nano();
     if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
-    if (auto r = cgroup::create(*cg); !r) {
-        // Rootless without a delegated cgroup: run without one, as runc does, unless the
-        // spec asks for limits that need it.
-        bool denied = r.error().errnum == EACCES || r.error().errnum == EPERM || r.error().errnum == EROFS;
-        if ((::geteuid() == 0 && !userns::running_in_user_ns()) || !denied) return std::unexpected(r.error());
-        if (spec.linux->resources && has_limits(*spec.linux->resources))
-            return std::unexpected(std::move(r.error()).context(
-                "rootless: linux.resources needs a cgroup delegated to this user"));
-        cg->dirs.clear();
-        cg->created.clear();
-        cg->v2_dir.clear();
-        rec.cgroup_dirs.clear();
-    }
-    rec.cgroup_created = cg->created;
-    // Always applied: runc's default device rules hold even when the spec lists no resources,
-    // and the nodes of linux.devices are allowed. Errors name the field and the file.
-    cgroup::ApplyOptions apply_opts;
-    apply_opts.devices = spec.linux->devices;
-    if (auto r = cgroup::apply(*cg, *cgsys, spec.linux->resources.value_or(oci::Resources{}), apply_opts); !r)
-        return std::unexpected(r.error());
-
-    // exec reads the container's config from here, not from a bundle that may have changed.
-    if (auto w = linuxfs::write_file_atomic(store_.config(opts.id), config_text, 0600, false); !w)
-        return std::unexpected(w.error());
-    std::string fifo = store_.fifo(opts.id);
-    if (::mkfifo(fifo.c_str(), 0622) < 0) return sys_fail("create {}", fifo);
-    UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
-    if (!fifo_fd) return sys_fail("open {}", fifo);
-    auto socks = SyncSocket::make_pair();
-    if (!socks) return std::unexpected(socks.error());
-    auto& [parent_sock, child_sock] = *socks;
-
-    if (ns->join_pid && ::setns(ns->join_pid.get(), CLONE_NEWPID) < 0) return sys_fail("join pid namespace");
-    if (ns->join_time && ::setns(ns->join_time.get(), CLONE_NEWTIME) < 0) return sys_fail("join time namespace");
-
-    InitConfig cfg;
-    cfg.spec = &spec;
-    cfg.rootfs = *rootfs;
-    cfg.no_pivot = opts.no_pivot;
-    cfg.sync_fd = child_sock.fd();
-    cfg.fifo_fd = fifo_fd.get();
-    cfg.new_user_ns = ns->new_user;
-    cfg.rootless = ::geteuid() != 0;
-    cfg.joins = ns->joins;
-    cfg.unshare_flags = ns->unshare_flags;
-    cfg.fork_for_pid = ns->fork_for_pid;
-    cfg.new_cgroup_ns = ns->new_cgroup;
-    cfg.new_net_ns = ns->new_net;
-    cfg.new_time_ns = ns->new_time;
-    cfg.cgroups = &*cgsys;
-    cfg.cgroup = &*cg;
-    cfg.preserve_fds = opts.listen_fds + opts.preserve_fds;
-    cfg.restore_mask = restore_mask;
-    cfg.seccomp = filter ? &*filter : nullptr;
-    // The state lock is an flock on an open file: a child holding a copy would hold the lock.
-    cfg.close_in_child = {lock->get(), parent_sock.fd()};
-
-    // v1 hierarchies: the init moves itself in through these (see cgroup::SelfJoin); the
-    // unified one: it is born there (CLONE_INTO_CGROUP), or we move it by pid below.
-    auto self_join = cgroup::prepare_self_join(cg->dirs);
-    if (!self_join) return std::unexpected(self_join.error());
-    cfg.self_join = &*self_join;
-    std::vector<std::string> join_by_pid = self_join->by_pid;
-    UniqueFd cgroup_fd;
-    clone_args args{};
-    int pidfd = -1;
-    args.flags = ns->clone_flags | CLONE_PIDFD;
-    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-    args.exit_signal = SIGCHLD;
-    if (join_by_pid.size() == 1 && join_by_pid[0] == cg->v2_dir) {
-        // Born in its cgroup: no window in which the child runs outside its limits.
-        cgroup_fd.reset(::open(cg->v2_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-        if (cgroup_fd) {
-            args.flags |= CLONE_INTO_CGROUP;
-            args.cgroup = static_cast<uint64_t>(cgroup_fd.get());
-            cfg.close_in_child.push_back(cgroup_fd.get());
-        }
-    }
-    long r = sys::clone3(args);
-    if (r < 0 && (args.flags & CLONE_INTO_CGROUP)) {
-        // Refused for this cgroup: clone plainly and move the child by pid, which names
-        // the cgroup if that fails too.
-        args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
-        args.cgroup = 0;
-        r = sys::clone3(args);
-    }
-    if (r < 0) return sys_fail("clone the container init");
-    if (r == 0) run_init(cfg);
-    if (args.flags & CLONE_INTO_CGROUP) join_by_pid.clear();
-    self_join->fds.clear();
-    child = static_cast<pid_t>(r);
-    child_pidfd.reset(pidfd);
-    child_sock.close();
-    fifo_fd.reset();
-
-    rec.pid = child;
-    rec.start_time = process_start_time(child);
-    if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
-    if (ns->new_user) {
-        if (auto w = userns::write_maps(child, spec.linux->uidMappings, spec.linux->gidMappings); !w)
-            return std::unexpected(w.error());
-    }
-    // linux.netDevices: host interfaces move into the new network namespace (renamed if asked).
-    for (auto& [host_name, dev] : spec.linux->netDevices) {
-        if (!(args.flags & CLONE_NEWNET))
-            return fail("linux.netDevices: needs a new network namespace created with the container");
-        if (auto m = netlink::move_link_to_netns(host_name, child, dev.name.empty() ? host_name : dev.name); !m)
-            return std::unexpected(m.error());
-    }
-    // Id-mapped mounts need privileges over the file system's own user namespace, which
-    // the init in its new namespace lacks: the runtime makes them and hands them over.
-    auto idmapped = prepare_idmapped_mounts(spec, child, ns->new_user);
-    if (!idmapped) return std::unexpected(idmapped.error());
-    for (auto& [index, fd] : *idmapped)
-        if (auto s = parent_sock.send(SyncType::MountFd, 0, std::to_string(index), fd.get()); !s)
-            return std::unexpected(s.error());
-    if (auto j = cgroup::join_dirs(join_by_pid, child); !j) return std::unexpected(j.error());
-    if (auto s = parent_sock.send(SyncType::Go); !s) return std::unexpected(s.error());
-    // The init reports in order: [Pid] [Hooks] [ConsoleFd] Ready (or Error at any point).
-    Created out;
-    for (bool ready = false; !ready;) {
-        UniqueFd fd;
-        auto m = parent_sock.recv(&fd);
-        if (!m) return std::unexpected(explain_silent_exit(m.error(), child_pidfd.get(), spec.linux->seccomp.has_value()));
-        switch (m->type) {
-            case SyncType::Error: return std::unexpected(Error{m->errnum, std::move(m->text)});
-            case SyncType::Pid: {
-                // The child made the pid namespace and forked the real init: adopt its pid.
-                auto parsed = parse_sync_number(m->text, INT32_MAX);
-                pid_t init = parsed ? static_cast<pid_t>(*parsed) : -1;
-                ::waitpid(child, nullptr, 0);
-                child_pidfd.reset(init > 0 ? sys::pidfd_open(init, 0) : -1);
-                if (!child_pidfd) return fail("container init: bad pid {:?} from the intermediate process", m->text);
-                child = rec.pid = init;
-                rec.start_time = process_start_time(init);
-                if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
-                break;
-            }
-            case SyncType::Hooks: {
-                std::string state = hook_state_json(rec.id, "creating", child, rec.bundle, rec.annotations);
-                if (auto h = run_hooks(spec.hooks->prestart, "prestart", state); !h) return std::unexpected(h.error());
-                if (auto h = run_hooks(spec.hooks->createRuntime, "createRuntime", state); !h)
-                    return std::unexpected(h.error());
-                if (auto s = parent_sock.send(SyncType::Go, 0, state); !s) return std::unexpected(s.error());
-                break;
-            }
-            case SyncType::ConsoleFd:
-                if (!fd) return fail("container init sent no terminal");
-                if (!opts.console_socket.empty()) {
-                    if (auto s = send_console(opts.console_socket, fd.get()); !s) return std::unexpected(s.error());
-                } else {
-                    out.console = std::move(fd);
-                }
-                break;
-            case SyncType::SeccompFd: {
-                if (!fd) return fail("container init sent no seccomp notify fd");
-                const auto& sc = *spec.linux->seccomp;
-                std::string state = hook_state_json(rec.id, "creating", child, rec.bundle, rec.annotations);
-                if (auto s = seccomp::send_to_listener(
-                        sc.listenerPath, fd.get(), seccomp::container_process_state_json(sc.listenerMetadata, child, state));
-                    !s)
-                    return std::unexpected(std::move(s.error()).context("linux.seccomp.listenerPath"));
-                break;
-            }
-            case SyncType::Ready: ready = true; break;
-            default: return fail("unexpected sync message type {} from the container init", static_cast<int>(m->type));
-        }
-    }
-
-    rec.created = now_rfc3339();
-    if (auto w = store_.save(rec); !w) return std::unexpected(w.error());
-    if (auto w = write_pid_file(opts.pid_file, child); !w) return std::unexpected(w.error());
+    if (auto w = write_pid_file(opts.pid_file, init.pid); !w) return std::unexpected(w.error());
     undo.dismiss();
-    out.pid = child;
-    return out;
+    return Created{init.pid, std::move(*console)};
 }
 
 Result<void> Runtime::create(const CreateOptions& opts) {

@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "linux/signals.hpp"
 #include "runtime/state.hpp"
 
 namespace brig::runtime {
@@ -87,7 +88,7 @@ private:
     StateStore store_;
 };
 
-// "9", "KILL", "SIGKILL", "kill" -> 9.
-Result<int> parse_signal(std::string_view s);
+// Until engine/engine.cpp and engine/create.cpp switch to signals::parse_signal.
+using signals::parse_signal;
 
 }  // namespace brig::runtime

@@ -18,6 +18,7 @@
 #include "common/scope.hpp"
 #include "linux/cpuset.hpp"
 #include "linux/fs.hpp"
+#include "linux/proc.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/syscalls.hpp"
 #include "oci/names.hpp"
@@ -81,6 +82,7 @@ Result<oci::Process> build_process(const ExecRequest& req, const oci::Spec& spec
                               &p.capabilities->ambient})
                 set->push_back(c);
         }
+        if (auto r = oci::resolve_names(p, "process"); !r) return std::unexpected(r.error());  // new masks
     }
     if (req.no_new_privs) p.noNewPrivileges = true;
     if (!req.apparmor.empty()) p.apparmorProfile = req.apparmor;
@@ -207,7 +209,7 @@ Result<int> Runtime::exec(const ExecRequest& req) {
         struct stat theirs, ours;
         std::string path = fmt::format("/proc/{}/ns/{}", rec->pid, name);
         if (::stat(path.c_str(), &theirs) < 0) {
-            if (errno == ENOENT && process_start_time(rec->pid) != 0) continue;  // kernel without this namespace
+            if (errno == ENOENT && proc::is_running(rec->pid)) continue;  // kernel without this namespace
             return sys_fail("container {:?}: {}", req.id, path);
         }
         if (::stat(fmt::format("/proc/self/ns/{}", name).c_str(), &ours) == 0 && ours.st_ino == theirs.st_ino) continue;
@@ -218,7 +220,7 @@ Result<int> Runtime::exec(const ExecRequest& req) {
         else joins.push_back({std::move(fd), type});
     }
     // The pid reuse check comes after the namespace files are open: they then belong to it.
-    if (process_start_time(rec->pid) != rec->start_time) return fail("container {:?} is not running", req.id);
+    if (!proc::is_running(rec->pid, rec->start_time)) return fail("container {:?} is not running", req.id);
     if (pid_ns && ::setns(pid_ns.get(), CLONE_NEWPID) < 0) return sys_fail("join the container's pid namespace");
     if (time_ns && ::setns(time_ns.get(), CLONE_NEWTIME) < 0) return sys_fail("join the container's time namespace");
 

@@ -59,22 +59,20 @@ Result<void> apply_time_offsets(const oci::Linux& l) {
     return {};
 }
 
-Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& hook_state) {
+// Joined namespaces, the parent's Go (with the id-mapped mounts it made before it), then
+// the namespaces the init makes itself. Returns those mounts, keyed by mounts[] index;
+// `joined_user` says whether a user namespace was joined.
+Result<std::map<size_t, UniqueFd>> enter_namespaces(const InitConfig& cfg, const SyncSocket& sync, bool& joined_user) {
     const oci::Spec& spec = *cfg.spec;
-    const oci::Process& proc = *spec.process;
-    const oci::Linux& lnx = *spec.linux;
-
     // Into our v1 cgroups before anything else (the unified one, if any, we were born in or
     // the parent moves us into). A failure is reported after Go: the parent is not
     // listening before that.
     Result<void> joined;
     if (cfg.self_join) joined = cgroup::join_self(*cfg.self_join);
     // Joined user namespace first: the others are owned by it.
-    size_t next = 0;
-    if (!cfg.joins.empty() && cfg.joins[0].nstype == CLONE_NEWUSER) {
-        if (::setns(cfg.joins[0].fd, CLONE_NEWUSER) < 0) return sys_fail("join user namespace {}", cfg.joins[0].path);
-        next = 1;
-    }
+    joined_user = !cfg.joins.empty() && cfg.joins[0].nstype == CLONE_NEWUSER;
+    if (joined_user && ::setns(cfg.joins[0].fd, CLONE_NEWUSER) < 0)
+        return sys_fail("join user namespace {}", cfg.joins[0].path);
     // The parent writes our id maps and hands over id-mapped mounts, then says Go.
     std::map<size_t, UniqueFd> premade;
     for (;;) {
@@ -87,12 +85,12 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
         if (spec.mounts.empty() || !index) return fail("sync: mount index {:?} out of range", m->text);
         premade[*index] = std::move(fd);
     }
-    if (!joined) return joined;
+    if (!joined) return std::unexpected(joined.error());
     if (cfg.rootless) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // rootless: maps are written now
-    if (cfg.new_user_ns || next == 1) {
+    if (cfg.new_user_ns || joined_user) {
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) return sys_fail("become root in the user namespace");
     }
-    for (size_t i = next; i < cfg.joins.size(); ++i)
+    for (size_t i = joined_user ? 1 : 0; i < cfg.joins.size(); ++i)
         if (::setns(cfg.joins[i].fd, cfg.joins[i].nstype) < 0) return sys_fail("join namespace {}", cfg.joins[i].path);
     if (cfg.unshare_flags && ::unshare(cfg.unshare_flags) < 0) return sys_fail("unshare namespaces");
     if (cfg.fork_for_pid) {
@@ -111,16 +109,16 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
     // so that cgroup becomes the namespace's root.
     if (cfg.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0) return sys_fail("unshare cgroup namespace");
     if (cfg.new_time_ns)
-        if (auto r = apply_time_offsets(lnx); !r) return r;
+        if (auto r = apply_time_offsets(*spec.linux); !r) return std::unexpected(r.error());
+    return premade;
+}
 
-    if (::setsid() < 0) return sys_fail("setsid");
-    if (proc.oomScoreAdj)
-        if (auto r = write_proc("/proc/self/oom_score_adj", std::to_string(*proc.oomScoreAdj)); !r) return r;
-    if (auto r = apply_sysctls(lnx); !r) return r;
-    if (auto r = apply_lsm(proc); !r) return r;  // through the host's procfs, before pivot_root
-
+// The root file system, with the hooks that run before pivot_root.
+Result<void> build_root(const InitConfig& cfg, const SyncSocket& sync, bool in_user_ns,
+                        std::map<size_t, UniqueFd>& premade, std::string& hook_state) {
+    const oci::Spec& spec = *cfg.spec;
     ::umask(0);  // devices and mount points get exactly the modes asked for
-    RootfsContext rctx{spec, cfg.rootfs, cfg.no_pivot, cfg.new_user_ns || next == 1 || userns::running_in_user_ns(), cfg.new_cgroup_ns,
+    RootfsContext rctx{spec, cfg.rootfs, cfg.no_pivot, in_user_ns, cfg.new_cgroup_ns,
                        cfg.new_net_ns, cfg.cgroups, cfg.cgroup, &premade, {}};
     if (spec.hooks && (!spec.hooks->prestart.empty() || !spec.hooks->createRuntime.empty() ||
                        !spec.hooks->createContainer.empty() || !spec.hooks->startContainer.empty())) {
@@ -134,13 +132,14 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
             return run_hooks(spec.hooks->createContainer, "createContainer", hook_state);
         };
     }
-    if (auto r = setup_rootfs(rctx); !r) return r;
+    return setup_rootfs(rctx);
+}
 
-    if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
-        return sys_fail("set hostname {:?}", spec.hostname);
-    if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
-        return sys_fail("set domainname {:?}", spec.domainname);
-
+// process.* inside the new root: terminal, limits, cwd, then the user, the capabilities
+// and seccomp, in the order that keeps each step possible.
+Result<void> enter_process(const InitConfig& cfg, const SyncSocket& sync, bool in_user_ns) {
+    const oci::Process& proc = *cfg.spec->process;
+    const oci::Linux& lnx = *cfg.spec->linux;
     if (proc.terminal) {
         auto master = setup_container_console(proc);
         if (!master) return std::unexpected(master.error());
@@ -150,7 +149,7 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
     if (auto r = apply_process_limits(proc); !r) return r;
     if (auto r = enter_cwd(proc.cwd, "process.cwd"); !r) return r;
     bool setgroups_allowed = true;
-    if (cfg.new_user_ns || next == 1 || userns::running_in_user_ns()) {
+    if (in_user_ns) {
         auto sg = linuxfs::read_file("/proc/self/setgroups");
         setgroups_allowed = !sg || sg->rfind("deny", 0) != 0;
     }
@@ -174,6 +173,27 @@ Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& h
     if (proc.noNewPrivileges)
         if (auto r = load_filter(); !r) return r;
     return {};
+}
+
+Result<void> setup(const InitConfig& cfg, const SyncSocket& sync, std::string& hook_state) {
+    const oci::Spec& spec = *cfg.spec;
+    bool joined_user = false;
+    auto premade = enter_namespaces(cfg, sync, joined_user);
+    if (!premade) return std::unexpected(premade.error());
+    bool in_user_ns = cfg.new_user_ns || joined_user || userns::running_in_user_ns();
+
+    if (::setsid() < 0) return sys_fail("setsid");
+    if (spec.process->oomScoreAdj)
+        if (auto r = write_proc("/proc/self/oom_score_adj", std::to_string(*spec.process->oomScoreAdj)); !r) return r;
+    if (auto r = apply_sysctls(*spec.linux); !r) return r;
+    if (auto r = apply_lsm(*spec.process); !r) return r;  // through the host's procfs, before pivot_root
+
+    if (auto r = build_root(cfg, sync, in_user_ns, *premade, hook_state); !r) return r;
+    if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
+        return sys_fail("set hostname {:?}", spec.hostname);
+    if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) < 0)
+        return sys_fail("set domainname {:?}", spec.domainname);
+    return enter_process(cfg, sync, in_user_ns);
 }
 
 }  // namespace

@@ -14,16 +14,14 @@
 
 #include "linux/caps.hpp"
 #include "linux/lsm.hpp"
-#include "oci/names.hpp"
 
 namespace brig::runtime {
 namespace {
 
-uint64_t cap_mask(const std::vector<std::string>& names) {
-    uint64_t m = 0;
-    for (auto& n : names)
-        if (auto c = oci::capability_from_name(n); c && *c <= caps::last_cap()) m |= 1ULL << *c;
-    return m;
+// A resolved capability set without the capabilities the running kernel does not know.
+uint64_t cap_mask(uint64_t resolved) {
+    int last = caps::last_cap();
+    return last >= 63 ? resolved : resolved & ((2ULL << last) - 1);
 }
 
 struct SchedAttr {  // struct sched_attr of sched_setattr(2)
@@ -39,13 +37,11 @@ struct SchedAttr {  // struct sched_attr of sched_setattr(2)
 
 Result<void> apply_process_limits(const oci::Process& p) {
     for (auto& rl : p.rlimits) {
-        auto res = oci::rlimit_from_name(rl.type);
-        if (!res) return fail("process.rlimits: unknown rlimit {:?}", rl.type);
         rlimit lim{rl.soft, rl.hard};
-        if (::setrlimit(static_cast<__rlimit_resource>(*res), &lim) < 0) {
+        if (::setrlimit(static_cast<__rlimit_resource>(rl.resource), &lim) < 0) {
             int e = errno;
             rlimit cur{};
-            ::getrlimit(static_cast<__rlimit_resource>(*res), &cur);
+            ::getrlimit(static_cast<__rlimit_resource>(rl.resource), &cur);
             if (e == EPERM && rl.hard > cur.rlim_max)
                 return errno_fail(e, "set {} to soft {} hard {} (the hard limit is {} and cannot be raised without "
                                      "CAP_SYS_RESOURCE)", rl.type, rl.soft, rl.hard, cur.rlim_max);
@@ -53,19 +49,15 @@ Result<void> apply_process_limits(const oci::Process& p) {
         }
     }
     if (p.ioPriority) {
-        auto cls = oci::ioprio_class_from_name(p.ioPriority->ioClass);
-        if (!cls) return fail("process.ioPriority.class: unknown class {:?}", p.ioPriority->ioClass);
-        if (::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE(*cls, p.ioPriority->priority)) < 0)
+        int cls = p.ioPriority->class_number;
+        if (::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE(cls, p.ioPriority->priority)) < 0)
             return sys_fail("set io priority {} {}", p.ioPriority->ioClass, p.ioPriority->priority);
     }
     if (p.scheduler) {
-        auto pol = oci::sched_policy_from_name(p.scheduler->policy);
-        if (!pol) return fail("process.scheduler.policy: unknown policy {:?}", p.scheduler->policy);
         SchedAttr a{};
         a.size = sizeof a;
-        a.sched_policy = static_cast<uint32_t>(*pol);
-        for (auto& f : p.scheduler->flags)
-            if (auto v = oci::sched_flag_from_name(f)) a.sched_flags |= *v;
+        a.sched_policy = static_cast<uint32_t>(p.scheduler->policy_number);
+        a.sched_flags = p.scheduler->flag_bits;
         a.sched_nice = p.scheduler->nice;
         a.sched_priority = static_cast<uint32_t>(p.scheduler->priority);
         a.sched_runtime = p.scheduler->runtime;
@@ -98,11 +90,12 @@ Result<void> switch_user(const oci::Process& p, bool setgroups_allowed) {
     const auto& u = p.user;
     uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
     if (p.capabilities) {
-        bounding = cap_mask(p.capabilities->bounding);
-        effective = cap_mask(p.capabilities->effective);
-        permitted = cap_mask(p.capabilities->permitted);
-        inheritable = cap_mask(p.capabilities->inheritable);
-        ambient = cap_mask(p.capabilities->ambient);
+        const auto& m = p.capabilities->masks;
+        bounding = cap_mask(m.bounding);
+        effective = cap_mask(m.effective);
+        permitted = cap_mask(m.permitted);
+        inheritable = cap_mask(m.inheritable);
+        ambient = cap_mask(m.ambient);
     }
     // The bounding set can only shrink while we still hold CAP_SETPCAP: drop it first.
     if (auto r = caps::drop_bounding(bounding); !r) return r;

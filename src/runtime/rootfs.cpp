@@ -9,84 +9,18 @@
 
 #include <linux/magic.h>
 
+#include "common/strings.hpp"
 #include "linux/fs.hpp"
 #include "linux/lsm.hpp"
 #include "linux/syscalls.hpp"
 #include "linux/userns.hpp"
 #include "oci/names.hpp"
+#include "runtime/mount_plan.hpp"
 
 namespace brig::runtime {
 namespace {
 
 using linuxfs::fd_path;
-
-// A spec mount's options, sorted into what each kernel interface needs.
-struct MountPlan {
-    bool bind = false;
-    unsigned long flags = 0;            // MS_* for mount(2)
-    uint64_t attr_set = 0, attr_clr = 0;  // MOUNT_ATTR_* for the top mount (bind mounts)
-    uint64_t rattr_set = 0, rattr_clr = 0;  // MOUNT_ATTR_* for the whole tree (rro, ...)
-    std::vector<unsigned long> propagation;
-    std::string data;  // filesystem options
-};
-
-// MS_* flags that have a MOUNT_ATTR_* twin, for bind mounts (changed with mount_setattr,
-// which leaves flags the kernel locked untouched instead of failing like a remount).
-uint64_t attr_of(unsigned long ms) {
-    uint64_t a = 0;
-    if (ms & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
-    if (ms & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
-    if (ms & MS_NODEV) a |= MOUNT_ATTR_NODEV;
-    if (ms & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
-    if (ms & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
-    if (ms & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
-    if (ms & MS_RELATIME) a |= MOUNT_ATTR_RELATIME;
-    if (ms & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
-    if (ms & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
-    return a;
-}
-
-MountPlan plan_mount(const oci::Mount& m) {
-    MountPlan p;
-    p.bind = m.type == "bind";
-    for (auto& o : m.options) {
-        auto info = oci::lookup_mount_option(o);
-        if (!info) {
-            p.data += (p.data.empty() ? "" : ",") + o;
-            continue;
-        }
-        switch (info->kind) {
-            case oci::MountOptionKind::Flag:
-                if (info->clear) p.flags &= ~info->flags;
-                else p.flags |= info->flags;
-                break;
-            case oci::MountOptionKind::Bind:
-                p.bind = true;
-                p.flags |= info->flags;
-                break;
-            case oci::MountOptionKind::Propagation: p.propagation.push_back(info->propagation); break;
-            case oci::MountOptionKind::RecursiveAttr:
-                if (info->clear) p.rattr_clr |= info->flags;
-                else {
-                    p.rattr_set |= info->flags;
-                    if (info->flags & MOUNT_ATTR__ATIME) p.rattr_clr |= MOUNT_ATTR__ATIME;
-                }
-                break;
-            case oci::MountOptionKind::Idmap:
-            case oci::MountOptionKind::Other: break;
-        }
-    }
-    if (p.bind) {
-        // Options that are attributes of the new bind mount.
-        p.attr_set = attr_of(p.flags & ~(MS_BIND | MS_REC));
-        if (p.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME))
-            p.attr_clr |= MOUNT_ATTR__ATIME;
-        for (auto& o : m.options)  // explicit "rw", "suid", ... clear attributes
-            if (auto info = oci::lookup_mount_option(o); info && info->kind == oci::MountOptionKind::Flag && info->clear)
-                p.attr_clr |= attr_of(info->flags);
-    }
-    return p;
-}
 
 Result<void> set_attr(int fd, uint64_t set, uint64_t clr, bool recursive, std::string_view what) {
     if (!set && !clr) return {};
@@ -169,8 +103,7 @@ Result<void> mount_cgroups(const RootfsContext& ctx, int root_fd, const oci::Mou
         std::string tp = fd_path(t.get());
         int rc;
         if (ctx.new_cgroup_ns) {
-            std::string opts;
-            for (auto& c : h.controllers) opts += (opts.empty() ? "" : ",") + c;
+            std::string opts = brig::join(h.controllers, ",");
             rc = h.v2 ? ::mount("cgroup2", tp.c_str(), "cgroup2", common | ro, nullptr)
                       : ::mount("cgroup", tp.c_str(), "cgroup", common | ro, opts.c_str());
         } else {

@@ -2,14 +2,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "common/flock.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::runtime {
@@ -128,36 +127,16 @@ Result<UniqueFd> StateStore::lock(const std::string& id, bool wait) const {
         if (errno == ENOENT) return fail("container {:?} does not exist", id);
         return sys_fail("open state directory {}", dir(id));
     }
-    if (::flock(fd.get(), LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
-        if (errno == EWOULDBLOCK) return fail("container {:?} is busy (another operation holds its lock)", id);
-        return sys_fail("lock state directory {}", dir(id));
+    if (auto r = flock_fd(fd.get(), LockMode::Exclusive, wait ? LockWait::Block : LockWait::Try); !r) {
+        if (r.error().errnum == EWOULDBLOCK) return fail("container {:?} is busy (another operation holds its lock)", id);
+        return errno_fail(r.error().errnum, "lock state directory {}", dir(id));
     }
     return fd;
 }
 
-uint64_t process_start_time(pid_t pid) {
-    if (pid <= 0) return 0;
-    auto s = linuxfs::read_file(fmt::format("/proc/{}/stat", pid));
-    if (!s) return 0;
-    // comm may contain spaces and parens: fields resume after the last ')'.
-    auto close = s->rfind(')');
-    if (close == std::string::npos || close + 2 >= s->size()) return 0;
-    const char* p = s->c_str() + close + 2;
-    char state = *p;
-    if (state == 'Z' || state == 'X') return 0;
-    // field 3 is state; start time is field 22 -> skip 19 more fields.
-    for (int field = 3; field < 22; ++field) {
-        p = strchr(p, ' ');
-        if (!p) return 0;
-        ++p;
-    }
-    return strtoull(p, nullptr, 10);
-}
-
 Status status_of(const StateStore& store, const ContainerRecord& rec) {
     if (rec.pid == 0) return rec.created.empty() ? Status::Creating : Status::Stopped;
-    uint64_t st = process_start_time(rec.pid);
-    if (st == 0 || st != rec.start_time) return Status::Stopped;
+    if (!proc::is_running(rec.pid, rec.start_time)) return Status::Stopped;  // a zombie init too, as in runc
     if (rec.created.empty()) return Status::Creating;  // init cloned, not yet Ready
     if (linuxfs::exists(store.fifo(rec.id))) return Status::Created;
     // The v1 freezer when the container has one (pause uses it first, see cgroup::freeze);
@@ -181,16 +160,6 @@ Result<void> write_pid_file(const std::string& path, pid_t pid) {
     if (auto w = linuxfs::write_file_atomic(full, std::to_string(pid), 0644, false); !w)
         return std::unexpected(std::move(w.error()).context("--pid-file"));
     return {};
-}
-
-std::string now_rfc3339() {
-    timespec ts;
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    tm t;
-    ::gmtime_r(&ts.tv_sec, &t);
-    // Formatted by hand: strftime would load the time zone (/etc/localtime) for nothing.
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                       t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
 }
 
 }  // namespace brig::runtime

@@ -10,6 +10,8 @@
 
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "common/time.hpp"
+#include "linux/proc.hpp"
 
 namespace brig::runtime {
 
@@ -61,13 +63,13 @@ Result<void> validate_id(std::string_view id);
 // The live status of a recorded container.
 Status status_of(const StateStore& store, const ContainerRecord& rec);
 
-// Field 22 of /proc/<pid>/stat (start time in clock ticks); 0 if the process is gone or a zombie.
-uint64_t process_start_time(pid_t pid);
+// Until engine/rootless.cpp switches to proc::start_time (a zombie's start time is its own now).
+inline uint64_t process_start_time(pid_t pid) { return proc::start_time(pid); }
 
 // --pid-file: the pid, written atomically (relative paths are taken from the cwd). No-op for "".
 Result<void> write_pid_file(const std::string& path, pid_t pid);
 
-// The current time as RFC 3339 with nanoseconds (e.g. 2026-11-23T20:19:44.123456789Z).
-std::string now_rfc3339();
+// Until engine/engine.cpp switches to brig::now_rfc3339_nano().
+inline std::string now_rfc3339() { return now_rfc3339_nano(); }
 
 }  // namespace brig::runtime

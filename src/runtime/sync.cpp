@@ -44,27 +44,11 @@ Result<SyncMsg> SyncSocket::recv(UniqueFd* fd_out) const {
     constexpr size_t kSize = sizeof(Header) + kMaxText + 1;
     auto storage = std::make_unique_for_overwrite<char[]>(kSize);
     char* buf = storage.get();
-    iovec iov{buf, kSize};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    ssize_t n;
-    do n = ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
+    bool truncated = false;
+    ssize_t n = linuxfs::recv_with_fd(fd_.get(), buf, kSize, fd_out, &truncated);
     if (n < 0) return sys_fail("receive sync message");
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-            if (fd_out) fd_out->reset(fd);
-            else ::close(fd);
-        }
-    }
     if (n == 0) return fail("container init exited before it reported (no message)");
-    return decode_sync_message(buf, static_cast<size_t>(n), (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0);
+    return decode_sync_message(buf, static_cast<size_t>(n), truncated);
 }
 
 Result<SyncMsg> decode_sync_message(const char* data, size_t n, bool truncated) {

@@ -2,22 +2,23 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/mount.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 
 #include "common/fd.hpp"
+#include "common/flock.hpp"
+#include "common/ids.hpp"
 #include "common/scope.hpp"
+#include "common/strings.hpp"
+#include "common/time.hpp"
 #include "linux/fs.hpp"
+#include "linux/spawn.hpp"
 
 namespace brig::storage {
 
@@ -26,50 +27,9 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-std::string rand_hex(size_t bytes) {
-    std::string raw(bytes, '\0');
-    size_t got = 0;
-    while (got < bytes) {
-        ssize_t n = ::getrandom(raw.data() + got, bytes - got, 0);
-        if (n > 0) got += static_cast<size_t>(n);
-    }
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : raw) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
-
-std::string now_rfc3339() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 Result<UniqueFd> lock_dir(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST) return sys_fail("create {}", dir);
-    UniqueFd fd(::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) return sys_fail("open {}/.lock", dir);
-    while (::flock(fd.get(), LOCK_EX) < 0)
-        if (errno != EINTR) return sys_fail("lock {}/.lock", dir);
-    return fd;
-}
-
-std::vector<std::string> split(std::string_view s, char sep) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (true) {
-        size_t p = s.find(sep, start);
-        out.emplace_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
-        if (p == std::string_view::npos) break;
-        start = p + 1;
-    }
-    return out;
+    return lock_file(dir + "/.lock");
 }
 
 bool is_mountpoint(const std::string& path) {
@@ -127,7 +87,7 @@ Result<Volume> VolumeStore::create(const std::string& name_in, const std::map<st
                                    const std::map<std::string, std::string>& options, bool anonymous, bool existing_ok,
                                    bool* created) {
     if (created != nullptr) *created = false;
-    std::string name = name_in.empty() ? rand_hex(32) : name_in;
+    std::string name = name_in.empty() ? random_hex(32) : name_in;
     if (auto r = validate_volume_name(name); !r) return std::unexpected(r.error());
     for (const auto& [k, val] : options)
         if (k != "type" && k != "device" && k != "o")
@@ -143,13 +103,13 @@ Result<Volume> VolumeStore::create(const std::string& name_in, const std::map<st
         if (!existing_ok) return fail("volume with name {} already exists", name);
         return read_volume(dir(), name);
     }
-    std::string tmp = dir() + "/.tmp-" + rand_hex(8);
+    std::string tmp = dir() + "/.tmp-" + random_hex(8);
     if (::mkdir(tmp.c_str(), 0701) < 0) return sys_fail("create {}", tmp);
     ScopeGuard undo([&] { (void)linuxfs::remove_all(tmp); });
     if (::mkdir((tmp + "/_data").c_str(), 0755) < 0) return sys_fail("create {}/_data", tmp);
     Volume v;
     v.name = name;
-    v.created_at = now_rfc3339();
+    v.created_at = now_rfc3339_seconds();
     v.labels = labels;
     v.options = options;
     v.anonymous = anonymous;
@@ -191,7 +151,7 @@ Result<void> VolumeStore::remove(const std::string& name) {
     if (!linuxfs::exists(path)) return fail("no such volume: {}", name);
     if (is_mountpoint(path + "/_data") && ::umount2((path + "/_data").c_str(), MNT_DETACH) < 0)
         return sys_fail("unmount volume {}", name);
-    std::string trash = dir() + "/.trash-" + rand_hex(8);
+    std::string trash = dir() + "/.trash-" + random_hex(8);
     if (::rename(path.c_str(), trash.c_str()) < 0) return sys_fail("remove volume {}", name);
     return linuxfs::remove_all(trash);
 }
@@ -201,12 +161,7 @@ Result<UniqueFd> VolumeStore::lock(const std::string& name, bool exclusive) cons
     std::error_code ec;
     std::filesystem::create_directories(dir() + "/.locks", ec);
     if (ec) return fail("create {}/.locks: {}", dir(), ec.message());
-    std::string path = dir() + "/.locks/" + name;
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) return sys_fail("open {}", path);
-    while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) < 0)
-        if (errno != EINTR) return sys_fail("lock volume {}", name);
-    return fd;
+    return lock_file(dir() + "/.locks/" + name, exclusive ? LockMode::Exclusive : LockMode::Shared);
 }
 
 Result<void> VolumeStore::deactivate(const Volume& v) const {
@@ -245,21 +200,13 @@ Result<void> VolumeStore::copy_up(const std::string& rootfs, const std::string& 
     if (!root) return sys_fail("open {}", rootfs);
     auto src = linuxfs::open_in_root(root.get(), path, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (!src) return {};  // nothing at that path in the image: the volume starts empty
-    pid_t child = ::fork();
-    if (child < 0) return sys_fail("fork");
-    if (child == 0) {
-        int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(devnull, 0);
-        ::dup2(devnull, 1);
-        if (::fchdir(src->get()) < 0) _exit(126);
-        ::execl("/bin/cp", "cp", "-a", ".", v.mountpoint.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return fail("copy the image's content at {} into volume {} failed", path, v.name);
+    spawn::Options cp;
+    cp.argv = {"/bin/cp", "-a", ".", v.mountpoint};
+    cp.err = spawn::kInherit;
+    cp.cwd_fd = src->get();
+    auto code = spawn::run(cp);
+    if (!code) return std::unexpected(code.error());
+    if (*code != 0) return fail("copy the image's content at {} into volume {} failed", path, v.name);
     return {};
 }
 
@@ -299,10 +246,10 @@ Result<MountSpec> parse_volume_flag(std::string_view s) {
 Result<MountSpec> parse_mount_flag(std::string_view s) {
     MountSpec m;
     m.type = "volume";
-    for (const auto& kv : split(s, ',')) {
-        auto eq = kv.find('=');
-        std::string k = kv.substr(0, eq), val = eq == std::string::npos ? "" : kv.substr(eq + 1);
-        bool truthy = eq == std::string::npos || val == "true" || val == "1";
+    for (const auto& field : split(s, ',')) {
+        auto [k, v, has_value] = split_key_value(field);
+        std::string val(v);
+        bool truthy = !has_value || val == "true" || val == "1";
         if (k == "type") m.type = val;
         else if (k == "source" || k == "src") m.source = val;
         else if (k == "target" || k == "destination" || k == "dst") m.target = val;

@@ -1,6 +1,8 @@
 // Engine unit tests: flag parsing, restart policies, the spec built from a record, the default
 // seccomp profile's shape, --format templates and the json-file log writer. No root needed.
 #include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -13,6 +15,7 @@
 #include "engine/profiles.hpp"
 #include "engine/record.hpp"
 #include "engine/spec.hpp"
+#include "oci/write.hpp"
 
 using namespace brig::engine;
 using nlohmann::json;
@@ -90,14 +93,13 @@ TEST(EngineRecord, RoundTrip) {
 
 namespace {
 ContainerRecord sample_record() {
-    ContainerRecord r;
-    r.id = std::string(64, 'b');
-    r.name = "t";
-    r.rootfs = "/nonexistent-rootfs";
-    r.cmd = {"sh"};
-    r.hostname = "host1";
-    r.host.cgroup_parent = "/brig-test/x";
-    return r;
+    // Initialized, not assigned: g++ 12 sees a false -Wrestrict in string literal assignment here.
+    return {.id = std::string(64, 'b'),
+            .name = "t",
+            .rootfs = "/nonexistent-rootfs",
+            .cmd = {"sh"},
+            .hostname = "host1",
+            .host = {.cgroup_parent = "/brig-test/x"}};
 }
 }  // namespace
 
@@ -106,29 +108,31 @@ TEST(EngineSpec, DefaultsAreDockerLike) {
     auto spec = build_spec(r, {.machine = "x86_64"});
     ASSERT_TRUE(spec) << spec.error().what();
     auto& s = *spec;
-    EXPECT_EQ(s["linux"]["cgroupsPath"], "/brig-test/x/" + r.id);
-    EXPECT_EQ(s["hostname"], "host1");
-    auto caps = s["process"]["capabilities"]["bounding"].get<std::vector<std::string>>();
+    ASSERT_TRUE(s.linux && s.process && s.process->capabilities);
+    EXPECT_EQ(s.linux->cgroupsPath, "/brig-test/x/" + r.id);
+    EXPECT_EQ(s.hostname, "host1");
+    const auto& caps = s.process->capabilities->bounding;
     std::set<std::string> cs(caps.begin(), caps.end());
     EXPECT_TRUE(cs.contains("CAP_CHOWN"));
     EXPECT_TRUE(cs.contains("CAP_NET_BIND_SERVICE"));
     EXPECT_FALSE(cs.contains("CAP_SYS_ADMIN"));
     EXPECT_FALSE(cs.contains("CAP_NET_ADMIN"));
-    ASSERT_TRUE(s["linux"].contains("seccomp"));
-    EXPECT_EQ(s["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+    // Names are resolved, as parse_spec would.
+    EXPECT_NE(s.process->capabilities->masks.bounding & (uint64_t{1} << CAP_CHOWN), 0u);
+    ASSERT_TRUE(s.linux->seccomp);
+    EXPECT_EQ(s.linux->seccomp->defaultAction, "SCMP_ACT_ERRNO");
     // unshare/mount are allowed only with CAP_SYS_ADMIN; keyctl never.
     std::set<std::string> allowed;
-    for (const auto& rule : s["linux"]["seccomp"]["syscalls"])
-        if (rule["action"] == "SCMP_ACT_ALLOW" && !rule.contains("args"))
-            for (const auto& n : rule["names"]) allowed.insert(n.get<std::string>());
+    for (const auto& rule : s.linux->seccomp->syscalls)
+        if (rule.action == "SCMP_ACT_ALLOW" && rule.args.empty()) allowed.insert(rule.names.begin(), rule.names.end());
     EXPECT_TRUE(allowed.contains("read"));
     EXPECT_TRUE(allowed.contains("execve"));
     EXPECT_FALSE(allowed.contains("unshare"));
     EXPECT_FALSE(allowed.contains("mount"));
     EXPECT_FALSE(allowed.contains("keyctl"));
     EXPECT_FALSE(allowed.contains("add_key"));
-    EXPECT_TRUE(s["linux"].contains("maskedPaths"));
-    EXPECT_EQ(s["root"]["readonly"], false);
+    EXPECT_FALSE(s.linux->maskedPaths.empty());
+    EXPECT_FALSE(s.root.readonly);
 }
 
 TEST(EngineSpec, CapAddChangesSeccomp) {
@@ -137,12 +141,12 @@ TEST(EngineSpec, CapAddChangesSeccomp) {
     r.host.cap_drop = {"CAP_CHOWN"};
     auto spec = build_spec(r, {.machine = "x86_64"});
     ASSERT_TRUE(spec) << spec.error().what();
-    auto caps = (*spec)["process"]["capabilities"]["effective"].get<std::vector<std::string>>();
+    const auto& caps = spec->process->capabilities->effective;
     EXPECT_NE(std::find(caps.begin(), caps.end(), "CAP_SYS_ADMIN"), caps.end());
     EXPECT_EQ(std::find(caps.begin(), caps.end(), "CAP_CHOWN"), caps.end());
     bool unshare = false;
-    for (const auto& rule : (*spec)["linux"]["seccomp"]["syscalls"])
-        for (const auto& n : rule["names"]) unshare = unshare || (n == "unshare" && rule["action"] == "SCMP_ACT_ALLOW");
+    for (const auto& rule : spec->linux->seccomp->syscalls)
+        for (const auto& n : rule.names) unshare = unshare || (n == "unshare" && rule.action == "SCMP_ACT_ALLOW");
     EXPECT_TRUE(unshare);
     r.host.cap_add = {"CAP_NOPE"};
     EXPECT_FALSE(build_spec(r, {.machine = "x86_64"}));
@@ -159,22 +163,24 @@ TEST(EngineSpec, ResourcesAndPrivileged) {
     r.host.read_only = true;
     auto spec = build_spec(r, {.machine = "x86_64"});
     ASSERT_TRUE(spec) << spec.error().what();
-    auto& res = (*spec)["linux"]["resources"];
-    EXPECT_EQ(res["memory"]["limit"], 64 << 20);
-    EXPECT_EQ(res["cpu"]["quota"], 150000);
-    EXPECT_EQ(res["cpu"]["period"], 100000);
-    EXPECT_EQ(res["pids"]["limit"], 50);
-    EXPECT_FALSE((*spec)["linux"].contains("seccomp"));
-    EXPECT_EQ((*spec)["process"]["noNewPrivileges"], true);
-    EXPECT_EQ((*spec)["root"]["readonly"], true);
+    ASSERT_TRUE(spec->linux->resources);
+    const auto& res = *spec->linux->resources;
+    ASSERT_TRUE(res.memory && res.cpu && res.pids);
+    EXPECT_EQ(res.memory->limit, 64 << 20);
+    EXPECT_EQ(res.cpu->quota, 150000);
+    EXPECT_EQ(res.cpu->period, 100000u);
+    EXPECT_EQ(res.pids->limit, 50);
+    EXPECT_FALSE(spec->linux->seccomp);
+    EXPECT_TRUE(spec->process->noNewPrivileges);
+    EXPECT_TRUE(spec->root.readonly);
     r.host = HostConfig{};
     r.host.cgroup_parent = "/brig-test/x";
     r.host.privileged = true;
     spec = build_spec(r, {.machine = "x86_64"});
     ASSERT_TRUE(spec);
-    EXPECT_FALSE((*spec)["linux"].contains("seccomp"));
-    EXPECT_FALSE((*spec)["linux"].contains("maskedPaths"));
-    EXPECT_GT((*spec)["process"]["capabilities"]["bounding"].size(), 30u);
+    EXPECT_FALSE(spec->linux->seccomp);
+    EXPECT_TRUE(spec->linux->maskedPaths.empty());
+    EXPECT_GT(spec->process->capabilities->bounding.size(), 30u);
     r.host.security_opt = {"bogus=1"};
     r.host.privileged = false;
     EXPECT_FALSE(build_spec(r, {.machine = "x86_64"}));
@@ -185,8 +191,89 @@ TEST(EngineSpec, InitWrapsTheCommand) {
     r.host.init = true;
     auto spec = build_spec(r, {.init_binary = "/usr/bin/brig-init", .machine = "x86_64"});
     ASSERT_TRUE(spec);
-    EXPECT_EQ((*spec)["process"]["args"][0], "/dev/init");
-    EXPECT_EQ((*spec)["process"]["args"][2], "sh");
+    EXPECT_EQ(spec->process->args.at(0), "/dev/init");
+    EXPECT_EQ(spec->process->args.at(2), "sh");
+}
+
+// Names and ids in the rootfs's /etc/passwd and /etc/group, with the user's other groups.
+TEST(EngineSpec, ResolvesUserInTheRootfs) {
+    char dir[] = "/tmp/brig-user-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string root = dir;
+    ASSERT_EQ(mkdir((root + "/etc").c_str(), 0755), 0);
+    std::ofstream(root + "/etc/passwd") << "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n";
+    std::ofstream(root + "/etc/group") << "root:x:0:\napp:x:1000:\nstaff:x:50:app\nwheel:x:10:root,app\n";
+    auto u = resolve_user(root, "app");
+    ASSERT_TRUE(u) << u.error().what();
+    EXPECT_EQ(u->uid, 1000u);
+    EXPECT_EQ(u->gid, 1000u);
+    EXPECT_EQ(u->additional_gids, (std::vector<uint32_t>{50, 10}));
+    u = resolve_user(root, "0:staff");
+    ASSERT_TRUE(u) << u.error().what();
+    EXPECT_EQ(u->uid, 0u);
+    EXPECT_EQ(u->gid, 50u);
+    u = resolve_user(root, "nobody");
+    ASSERT_FALSE(u);
+    EXPECT_NE(u.error().message.find("unable to find user nobody"), std::string::npos);
+
+    // In the spec: the image's entrypoint before its command, the user, the workdir, a tty's TERM.
+    auto r = sample_record();
+    r.rootfs = root;
+    r.user = "app";
+    r.workdir = "/srv";
+    r.entrypoint = {"/bin/tini", "--"};
+    r.env = {"PATH=/x", "NEW=1"};
+    r.tty = true;
+    auto spec = build_spec(r, {.machine = "x86_64"});
+    ASSERT_TRUE(spec) << spec.error().what();
+    const auto& p = *spec->process;
+    EXPECT_EQ(p.args, (std::vector<std::string>{"/bin/tini", "--", "sh"}));
+    EXPECT_EQ(p.cwd, "/srv");
+    EXPECT_EQ(p.user.uid, 1000u);
+    EXPECT_EQ(p.user.additionalGids, (std::vector<uint32_t>{50, 10}));
+    EXPECT_EQ(p.env, (std::vector<std::string>{"HOSTNAME=host1", "PATH=/x", "NEW=1", "TERM=xterm"}));
+    EXPECT_TRUE(p.terminal);
+    EXPECT_EQ(spec->root.path, root);
+    std::system(("rm -rf " + root).c_str());
+}
+
+TEST(EngineSpec, UserNamespaceBindsSys) {
+    auto r = sample_record();
+    r.uid_mappings = {{0, 100000, 65536}};
+    r.gid_mappings = {{0, 100000, 65536}};
+    auto spec = build_spec(r, {.machine = "x86_64"});
+    ASSERT_TRUE(spec) << spec.error().what();
+    ASSERT_TRUE(spec->linux->find_namespace("user"));
+    EXPECT_EQ(spec->linux->uidMappings, (std::vector<brig::oci::IdMapping>{{0, 100000, 65536}}));
+    EXPECT_FALSE(spec->process->oomScoreAdj) << "not writable from the container's own user namespace";
+    auto sys = std::ranges::find(spec->mounts, "/sys", &brig::oci::Mount::destination);
+    ASSERT_NE(sys, spec->mounts.end());
+    EXPECT_EQ(sys->type, "bind");
+    // Joining a user namespace: its maps are already written.
+    spec = build_spec(r, {.machine = "x86_64", .userns_path = "/proc/1/ns/user"});
+    ASSERT_TRUE(spec);
+    EXPECT_EQ(spec->linux->find_namespace("user")->path, "/proc/1/ns/user");
+    EXPECT_TRUE(spec->linux->uidMappings.empty());
+}
+
+// What build_spec gives is what the runtime reads back from the written config.json.
+TEST(EngineSpec, WrittenSpecParsesBackEqual) {
+    std::vector<ContainerRecord> records(4, sample_record());
+    records[1].host.privileged = true;
+    records[1].host.devices = {{"/dev/null", "/dev/mynull", "r"}};
+    records[2].uid_mappings = records[2].gid_mappings = {{0, 100000, 65536}};
+    records[2].host.tmpfs = {{"/run", "size=1m"}};
+    records[2].mounts = {{.type = "bind", .source = "/srv", .destination = "/srv", .rw = false}};
+    records[3].host.memory = 64 << 20;
+    records[3].host.ulimits = {{"nproc", 10, 20}};
+    records[3].host.cap_drop = {"ALL"};
+    for (const auto& r : records) {
+        auto spec = build_spec(r, {.machine = "x86_64"});
+        ASSERT_TRUE(spec) << spec.error().what();
+        auto back = brig::oci::parse_spec(brig::oci::to_string(*spec));
+        ASSERT_TRUE(back) << back.error().what();
+        EXPECT_TRUE(*back == *spec);
+    }
 }
 
 TEST(EnginePresent, Templates) {

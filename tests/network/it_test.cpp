@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "common/fd.hpp"
+#include "common/ids.hpp"
 #include "common/scope.hpp"
 #include "network/dns.hpp"
 #include "network/addr.hpp"
@@ -613,7 +614,7 @@ protected:
         spec["process"]["terminal"] = false;
         spec["process"]["args"] = args;
         spec["hostname"] = id;
-        spec["linux"]["cgroupsPath"] = "/brig-test/net-" + store::random_hex(6);
+        spec["linux"]["cgroupsPath"] = "/brig-test/net-" + brig::random_hex(6);
         for (auto& ns : spec["linux"]["namespaces"])
             if (ns["type"] == "network") ns["path"] = netns_path(root_, id);
         for (auto f : {"hosts", "resolv.conf", "hostname"})

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "image/spec_from_image.hpp"
 #include "storage/overlay.hpp"
 #include "test_util.hpp"
 
@@ -103,44 +102,4 @@ TEST_F(Overlay, HundredTwentyLayerImage) {
     EXPECT_EQ(read_file(root + "/layer0"), "0");
     EXPECT_EQ(read_file(root + "/layer119"), "119");
     EXPECT_EQ(read_file(root + "/top"), "119");  // the last layer wins
-}
-
-TEST_F(Overlay, SpecFromImageResolvesUserAndCommand) {
-    std::string rootfs_tar = TarBuilder()
-                                 .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n")
-                                 .file("etc/group", "root:x:0:\napp:x:1000:\nstaff:x:50:app\nwheel:x:10:root,app\n")
-                                 .str();
-    auto img = make_image(*store, {rootfs_tar}, "spec",
-                          R"(,"User":"app","WorkingDir":"/srv","Entrypoint":["/bin/tini","--"],"StopSignal":"SIGQUIT","ExposedPorts":{"80/tcp":{}})");
-    std::string root = prepare("spec", img);
-    auto cfg = store->image_config(img);
-    ASSERT_TRUE(cfg);
-    RunOverrides o;
-    o.env = {"PATH=/x", "NEW=1"};
-    o.tty = true;
-    auto spec = spec_from_image(*cfg, root, o);
-    ASSERT_TRUE(spec) << spec.error().what();
-    auto& p = (*spec)["process"];
-    EXPECT_EQ(p["args"], nlohmann::json({"/bin/tini", "--", "sh"}));
-    EXPECT_EQ(p["cwd"], "/srv");
-    EXPECT_EQ(p["user"]["uid"], 1000);
-    EXPECT_EQ(p["user"]["gid"], 1000);
-    EXPECT_EQ(p["user"]["additionalGids"], nlohmann::json({50, 10}));
-    EXPECT_EQ(p["env"], nlohmann::json({"PATH=/x", "NEW=1", "HOME=/home/app", "TERM=xterm"}));
-    EXPECT_EQ(p["terminal"], true);
-    EXPECT_EQ((*spec)["root"]["path"], root);
-    EXPECT_EQ((*spec)["annotations"]["org.opencontainers.image.stopSignal"], "SIGQUIT");
-    // Overrides: --entrypoint drops the image's Cmd; -u uid:group by name; unknown user fails.
-    RunOverrides o2;
-    o2.entrypoint = std::vector<std::string>{"/bin/echo"};
-    o2.cmd = {"hi"};
-    o2.user = "0:staff";
-    auto s2 = spec_from_image(*cfg, root, o2);
-    ASSERT_TRUE(s2) << s2.error().what();
-    EXPECT_EQ((*s2)["process"]["args"], nlohmann::json({"/bin/echo", "hi"}));
-    EXPECT_EQ((*s2)["process"]["user"]["gid"], 50);
-    o2.user = "nobody";
-    auto s3 = spec_from_image(*cfg, root, o2);
-    ASSERT_FALSE(s3);
-    EXPECT_NE(s3.error().message.find("unable to find user nobody"), std::string::npos);
 }

@@ -1,4 +1,4 @@
-// update's inputs: sizes, durations, runc's flags and the --resources JSON.
+// update's inputs: runc's flags and the --resources JSON (sizes and durations: common_units_test).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,32 +10,6 @@ namespace brig::runtime {
 namespace {
 
 using ::testing::HasSubstr;
-
-TEST(CgroupOps, MemorySizes) {
-    EXPECT_EQ(parse_memory_size("512m").value(), 512LL << 20);
-    EXPECT_EQ(parse_memory_size("512M").value(), 512LL << 20);
-    EXPECT_EQ(parse_memory_size("1g").value(), 1LL << 30);
-    EXPECT_EQ(parse_memory_size("1.5g").value(), 3LL << 29);
-    EXPECT_EQ(parse_memory_size("64KiB").value(), 64LL << 10);
-    EXPECT_EQ(parse_memory_size("100MB").value(), 100LL << 20);
-    EXPECT_EQ(parse_memory_size("4096").value(), 4096);
-    EXPECT_EQ(parse_memory_size("10 k").value(), 10240);
-    EXPECT_EQ(parse_memory_size("2b").value(), 2);
-    EXPECT_EQ(parse_memory_size("-1").value(), -1);
-    for (const char* bad : {"", "m", "12x", "1..2m", "-2", "1mm", ".5m", "99999999999p"})
-        EXPECT_FALSE(parse_memory_size(bad).has_value()) << bad;
-}
-
-TEST(CgroupOps, Durations) {
-    using std::chrono::milliseconds;
-    EXPECT_EQ(parse_duration("5s").value(), milliseconds(5000));
-    EXPECT_EQ(parse_duration("500ms").value(), milliseconds(500));
-    EXPECT_EQ(parse_duration("1m30s").value(), milliseconds(90000));
-    EXPECT_EQ(parse_duration("1.5s").value(), milliseconds(1500));
-    EXPECT_EQ(parse_duration("2h").value(), milliseconds(7200000));
-    EXPECT_EQ(parse_duration("0").value(), milliseconds(0));
-    for (const char* bad : {"", "5", "s", "5x", "1d"}) EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
-}
 
 TEST(CgroupOps, UpdateFlags) {
     auto r = resources_from_update_flags({{"memory", "512m"},
@@ -66,6 +40,14 @@ TEST(CgroupOps, UpdateFlags) {
     EXPECT_EQ(r->pids->limit, 100);
     EXPECT_EQ(r->blockIO->weight, 500);
     EXPECT_FALSE(r->hugepageLimits.size());
+}
+
+TEST(CgroupOps, UpdateFlagSizeMinusOneIsUnlimited) {
+    auto r = resources_from_update_flags({{"memory", "-1"}, {"memory-swap", "-1"}});
+    ASSERT_TRUE(r.has_value()) << r.error().what();
+    EXPECT_EQ(r->memory->limit, -1);
+    EXPECT_EQ(r->memory->swap, -1);
+    EXPECT_FALSE(resources_from_update_flags({{"memory", "-2"}}).has_value());
 }
 
 TEST(CgroupOps, UpdateFlagErrorsNameTheFlag) {

@@ -1,6 +1,8 @@
 // parse_spec / load_spec / parse_process / validate_*: every field lands in the
 // model, and each rule reports the JSON path at fault.
 #include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,136 +13,16 @@
 #include <nlohmann/json.hpp>
 
 #include "oci/spec.hpp"
+#include "oci_sample_configs.hpp"
 
 namespace brig::oci {
 namespace {
 
 using nlohmann::json;
 
-// A config that uses every field of the model.
-constexpr const char* kFullConfig = R"json({
-  "ociVersion": "1.3.0",
-  "process": {
-    "terminal": true,
-    "consoleSize": {"height": 25, "width": 80},
-    "user": {"uid": 1000, "gid": 1001, "umask": 18, "additionalGids": [5, 6], "username": "alice"},
-    "args": ["/bin/sh", "-c", "true"],
-    "env": ["PATH=/usr/bin:/bin", "EMPTY="],
-    "cwd": "/work",
-    "capabilities": {
-      "bounding": ["CAP_KILL", "CAP_CHOWN"],
-      "effective": ["CAP_KILL"],
-      "inheritable": ["CAP_NET_RAW"],
-      "permitted": ["CAP_KILL", "CAP_CHOWN"],
-      "ambient": ["CAP_KILL"]
-    },
-    "rlimits": [
-      {"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 1024},
-      {"type": "RLIMIT_CORE", "hard": 18446744073709551615, "soft": 0}
-    ],
-    "noNewPrivileges": true,
-    "apparmorProfile": "brig-default",
-    "oomScoreAdj": -500,
-    "selinuxLabel": "system_u:system_r:container_t:s0",
-    "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 4},
-    "scheduler": {"policy": "SCHED_DEADLINE", "nice": 0, "priority": 0,
-                  "flags": ["SCHED_FLAG_RESET_ON_FORK"], "runtime": 10000, "deadline": 20000, "period": 30000},
-    "execCPUAffinity": {"initial": "0-1", "final": "0-3,7"},
-    "commandLine": "windows only, ignored"
-  },
-  "root": {"path": "rootfs", "readonly": true},
-  "hostname": "box",
-  "domainname": "example.org",
-  "mounts": [
-    {"destination": "/proc", "type": "proc", "source": "proc"},
-    {"destination": "/data", "type": "bind", "source": "/srv/data", "options": ["rbind", "ro", "idmap"],
-     "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
-     "gidMappings": [{"containerID": 0, "hostID": 200000, "size": 65536}]}
-  ],
-  "hooks": {
-    "prestart": [{"path": "/usr/bin/pre", "args": ["pre", "x"], "env": ["A=1"], "timeout": 5}],
-    "createRuntime": [{"path": "/usr/bin/cr"}],
-    "createContainer": [{"path": "/usr/bin/cc"}],
-    "startContainer": [{"path": "/usr/bin/sc"}],
-    "poststart": [{"path": "/usr/bin/ps"}],
-    "poststop": [{"path": "/usr/bin/pst", "timeout": 1}]
-  },
-  "annotations": {"org.example.key": "value"},
-  "linux": {
-    "namespaces": [
-      {"type": "pid"}, {"type": "network", "path": "/var/run/netns/x"}, {"type": "mount"}, {"type": "ipc"},
-      {"type": "uts"}, {"type": "user"}, {"type": "cgroup"}, {"type": "time"}
-    ],
-    "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}, {"containerID": 1, "hostID": 100000, "size": 65535}],
-    "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
-    "timeOffsets": {"monotonic": {"secs": -3600, "nanosecs": 500}, "boottime": {"secs": 86400}},
-    "devices": [
-      {"type": "c", "path": "/dev/fuse", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0},
-      {"type": "p", "path": "/dev/fifo"}
-    ],
-    "netDevices": {"eth1": {"name": "ctr0"}, "dummy0": {}},
-    "cgroupsPath": "/brig/test",
-    "resources": {
-      "devices": [{"allow": false, "access": "rwm"},
-                  {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}],
-      "memory": {"limit": 536870912, "reservation": 268435456, "swap": -1, "kernel": -1, "kernelTCP": 1024,
-                 "swappiness": 60, "disableOOMKiller": true, "useHierarchy": false, "checkBeforeUpdate": true},
-      "cpu": {"shares": 1024, "quota": 100000, "burst": 50000, "period": 100000, "realtimeRuntime": 950000,
-              "realtimePeriod": 1000000, "cpus": "0-3", "mems": "0", "idle": 1},
-      "pids": {"limit": 100},
-      "blockIO": {
-        "weight": 500, "leafWeight": 300,
-        "weightDevice": [{"major": 8, "minor": 0, "weight": 600, "leafWeight": 200},
-                         {"major": 8, "minor": 16, "weight": 700}],
-        "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1000}],
-        "throttleWriteBpsDevice": [{"major": 8, "minor": 0, "rate": 2000}],
-        "throttleReadIOPSDevice": [{"major": 8, "minor": 0, "rate": 300}],
-        "throttleWriteIOPSDevice": [{"major": 8, "minor": 16, "rate": 400}]
-      },
-      "hugepageLimits": [{"pageSize": "2MB", "limit": 209715200}],
-      "network": {"classID": 1048577, "priorities": [{"name": "eth0", "priority": 500}]},
-      "rdma": {"mlx5_1": {"hcaHandles": 3, "hcaObjects": 10000}, "mlx4_0": {"hcaObjects": 1000}},
-      "unified": {"io.max": "259:0 rbps=2097152", "memory.high": "1G"}
-    },
-    "rootfsPropagation": "rslave",
-    "seccomp": {
-      "defaultAction": "SCMP_ACT_ERRNO",
-      "defaultErrnoRet": 1,
-      "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
-      "flags": ["SECCOMP_FILTER_FLAG_LOG"],
-      "listenerPath": "/run/agent.sock",
-      "listenerMetadata": "meta",
-      "syscalls": [
-        {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
-        {"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38,
-         "args": [{"index": 0, "value": 8, "valueTwo": 0, "op": "SCMP_CMP_EQ"},
-                  {"index": 1, "value": 255, "valueTwo": 4, "op": "SCMP_CMP_MASKED_EQ"}]},
-        {"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}
-      ]
-    },
-    "sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmax": "65536", "kernel.domainname": "x",
-               "fs.mqueue.msg_max": "10"},
-    "maskedPaths": ["/proc/kcore"],
-    "readonlyPaths": ["/proc/sys"],
-    "mountLabel": "system_u:object_r:container_file_t:s0",
-    "intelRdt": {"closID": "guaranteed", "l3CacheSchema": "L3:0=7f0", "memBwSchema": "MB:0=20",
-                 "schemata": ["L2:0=f"], "enableMonitoring": true},
-    "personality": {"domain": "LINUX32"},
-    "memoryPolicy": {"mode": "MPOL_INTERLEAVE", "nodes": "0-1", "flags": ["MPOL_F_STATIC_NODES"]}
-  },
-  "vm": {"hypervisor": {"path": "/ignored"}},
-  "someFutureField": [1, 2, 3]
-})json";
-
-// A small valid config that tests mutate to trigger one rule at a time.
-json minimal() {
-    return json::parse(R"({
-        "ociVersion": "1.3.0",
-        "root": {"path": "rootfs"},
-        "process": {"args": ["sh"], "cwd": "/"},
-        "linux": {"namespaces": [{"type": "mount"}]}
-    })");
-}
+using sample::add_namespace;
+using sample::kFullConfig;
+using sample::minimal;
 
 // The error message parse_spec gives for `config`, or a marker if it parsed.
 std::string error_of(const json& config) {
@@ -152,8 +34,6 @@ std::string error_of_text(std::string_view text) {
     auto spec = parse_spec(text);
     return spec ? "<parsed fine>" : spec.error().message;
 }
-
-void add_namespace(json& config, const char* type) { config["linux"]["namespaces"].push_back({{"type", type}}); }
 
 TEST(OciParse, FullConfigFillsEveryField) {
     auto parsed = parse_spec(kFullConfig);
@@ -351,6 +231,54 @@ TEST(OciParse, FullConfigFillsEveryField) {
     EXPECT_EQ(l.memoryPolicy->mode, "MPOL_INTERLEAVE");
     EXPECT_EQ(l.memoryPolicy->nodes, "0-1");
     EXPECT_EQ(l.memoryPolicy->flags, (std::vector<std::string>{"MPOL_F_STATIC_NODES"}));
+}
+
+// The names the runtime acts on arrive as numbers, so the init never looks one up.
+TEST(OciParse, NamesAreResolvedToNumbers) {
+    auto parsed = parse_spec(kFullConfig);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    const Process& p = *parsed->process;
+    ASSERT_EQ(p.rlimits.size(), 2u);
+    EXPECT_EQ(p.rlimits[0].resource, RLIMIT_NOFILE);
+    EXPECT_EQ(p.rlimits[1].resource, RLIMIT_CORE);
+    EXPECT_EQ(p.capabilities->masks.bounding, (1ULL << CAP_KILL) | (1ULL << CAP_CHOWN));
+    EXPECT_EQ(p.capabilities->masks.effective, 1ULL << CAP_KILL);
+    EXPECT_EQ(p.capabilities->masks.inheritable, 1ULL << CAP_NET_RAW);
+    EXPECT_EQ(p.capabilities->masks.permitted, (1ULL << CAP_KILL) | (1ULL << CAP_CHOWN));
+    EXPECT_EQ(p.capabilities->masks.ambient, 1ULL << CAP_KILL);
+    EXPECT_EQ(p.ioPriority->class_number, 2);  // IOPRIO_CLASS_BE
+    EXPECT_EQ(p.scheduler->policy_number, 6);  // SCHED_DEADLINE
+    EXPECT_EQ(p.scheduler->flag_bits, 1u);     // SCHED_FLAG_RESET_ON_FORK
+    EXPECT_EQ(parsed->linux->memoryPolicy->mode_number, 3);  // MPOL_INTERLEAVE
+    EXPECT_EQ(parsed->linux->memoryPolicy->flag_bits, 1 << 15);  // MPOL_F_STATIC_NODES
+
+    json c = minimal();
+    c["process"]["capabilities"] = {{"bounding", {"CAP_FUTURE", "CAP_SYS_ADMIN"}}};
+    auto unknown_cap = parse_spec(c.dump());
+    ASSERT_TRUE(unknown_cap) << unknown_cap.error().message;
+    EXPECT_EQ(unknown_cap->process->capabilities->masks.bounding, 1ULL << CAP_SYS_ADMIN);
+}
+
+TEST(OciParse, ResolveNamesOnABuiltModel) {
+    Process p;
+    p.rlimits = {{.type = "RLIMIT_NPROC", .hard = 10, .soft = 5}};
+    p.capabilities.emplace();
+    p.capabilities->ambient = {"CAP_NET_ADMIN"};
+    ASSERT_TRUE(resolve_names(p, "process"));
+    EXPECT_EQ(p.rlimits[0].resource, RLIMIT_NPROC);
+    EXPECT_EQ(p.capabilities->masks.ambient, 1ULL << CAP_NET_ADMIN);
+    EXPECT_EQ(p.capabilities->masks.bounding, 0u);
+
+    p.rlimits[0].type = "RLIMIT_NOPE";
+    auto r = resolve_names(p, "process");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "process.rlimits[0].type: unknown rlimit \"RLIMIT_NOPE\"");
+
+    Spec s;
+    s.linux.emplace().memoryPolicy = MemoryPolicy{.mode = "MPOL_BIND", .nodes = "0", .flags = {"MPOL_F_BAD"}};
+    r = resolve_names(s);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "linux.memoryPolicy.flags[0]: unknown flag \"MPOL_F_BAD\"");
 }
 
 TEST(OciParse, MissingLinuxBecomesEmptyLinux) {
@@ -797,44 +725,7 @@ TEST(OciParse, EachValidationRuleNamesThePath) {
 }
 
 TEST(OciParse, AcceptedEdgeCases) {
-    struct Case {
-        const char* name;
-        void (*mutate)(json&);
-    };
-    const Case cases[] = {
-        {"prerelease and build version", [](json& c) { c["ociVersion"] = "1.0.2-dev+abc.1"; }},
-        {"old version", [](json& c) { c["ociVersion"] = "1.0.0"; }},
-        {"hostname with joined uts", [](json& c) {
-             c["linux"]["namespaces"].push_back({{"type", "uts"}, {"path", "/proc/1/ns/uts"}});
-             c["hostname"] = "h";
-         }},
-        {"joined userns without mappings", [](json& c) {
-             c["linux"]["namespaces"].push_back({{"type", "user"}, {"path", "/proc/1/ns/user"}});
-         }},
-        {"sysctls in owned namespaces", [](json& c) {
-             add_namespace(c, "network");
-             add_namespace(c, "ipc");
-             add_namespace(c, "uts");
-             c["linux"]["sysctl"] = {{"net/ipv4/ip_forward", "1"}, {"kernel.msgmax", "1"}, {"kernel.domainname", "d"}};
-         }},
-        {"netDevices with joined netns", [](json& c) {
-             c["linux"]["namespaces"].push_back({{"type", "network"}, {"path", "/run/netns/a"}});
-             c["linux"]["netDevices"] = {{"eth0", {{"name", "eth0"}}}};
-         }},
-        {"preferred without nodes", [](json& c) { c["linux"]["memoryPolicy"] = {{"mode", "MPOL_PREFERRED"}}; }},
-        {"max rlimit values", [](json& c) {
-             c["process"]["rlimits"] = {
-                 {{"type", "RLIMIT_RTTIME"}, {"hard", 18446744073709551615u}, {"soft", 18446744073709551615u}}};
-         }},
-        {"negative memory limits", [](json& c) {
-             c["linux"]["resources"] = {{"memory", {{"limit", -1}, {"swap", -1}}}, {"pids", {{"limit", -1}}}};
-         }},
-        {"relative cgroupsPath", [](json& c) { c["linux"]["cgroupsPath"] = "system.slice:brig:abc"; }},
-        {"unknown capability only warns",
-         [](json& c) { c["process"]["capabilities"] = {{"bounding", {"CAP_FUTURE"}}}; }},
-        {"all rootfs propagations", [](json& c) { c["linux"]["rootfsPropagation"] = "runbindable"; }},
-    };
-    for (const auto& tc : cases) {
+    for (const auto& tc : sample::kAcceptedEdgeCases) {
         json c = minimal();
         tc.mutate(c);
         EXPECT_EQ(error_of(c), "<parsed fine>") << "case: " << tc.name;

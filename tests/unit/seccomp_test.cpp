@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "linux/caps.hpp"
+#include "linux/fdpass.hpp"
 #include "linux/seccomp.hpp"
 
 namespace brig::seccomp {
@@ -495,40 +496,16 @@ TEST(SeccompEnforce, LoadWithoutNoNewPrivsNeedsCapSysAdmin) {
 
 // ---------------------------------------------------------------- user notification
 
-bool send_fd(int sock, int fd) {
-    char byte = 'F';
-    iovec iov{&byte, 1};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
-}
+bool send_fd(int sock, int fd) { return linuxfs::send_with_fd(sock, "F", 1, fd) == 1; }
 
 // Receive up to `max` bytes and one fd (-1 if none came).
 std::pair<std::string, int> recv_with_fd(int sock, std::size_t max) {
     std::string buf(max, '\0');
-    iovec iov{buf.data(), buf.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    ssize_t n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    UniqueFd fd;
+    ssize_t n = linuxfs::recv_with_fd(sock, buf.data(), buf.size(), &fd);
     if (n < 0) return {"", -1};
     buf.resize(static_cast<std::size_t>(n));
-    int fd = -1;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-    return {buf, fd};
+    return {buf, fd.release()};
 }
 
 // The child's side of the notify tests: load (expecting a listener), hand the notify fd to

@@ -13,6 +13,7 @@
 
 #include "cli/oci/args.hpp"
 #include "common/fd.hpp"
+#include "common/units.hpp"
 #include "runtime/cgroup_ops.hpp"
 #include "runtime/state.hpp"
 
@@ -153,9 +154,11 @@ int cmd_events(std::span<char* const> args, const runtime::StateStore& store,
         fmt::print("{}\n", *line);
         return 0;
     }
-    auto interval = runtime::parse_duration(p->get("interval", "5s"));
+    auto interval = parse_duration(p->get("interval", "5s"));
     if (!interval) return report(std::move(interval.error()).context("events: --interval"));
-    auto r = runtime::container_events(store, *id, *interval, [](const std::string& line) {
+    if (interval->count() < 0) return report(Error{0, "events: --interval must not be negative"});
+    auto every = std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
+    auto r = runtime::container_events(store, *id, every, [](const std::string& line) {
         fmt::print("{}\n", line);
         std::fflush(stdout);
     });

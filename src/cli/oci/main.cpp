@@ -16,8 +16,10 @@
 #include "cli/oci/args.hpp"
 #include "cli/oci/cgroup_cmds.hpp"
 #include "cli/oci/early_entry.hpp"
+#include "common/time.hpp"
 #include "linux/fs.hpp"
 #include "linux/selfexe.hpp"
+#include "linux/signals.hpp"
 #include "oci/spec.hpp"
 #include "runtime/container.hpp"
 
@@ -43,10 +45,10 @@ void log_line(const char* level, const std::string& msg) {
     if (fd < 0) return;
     std::string line;
     if (g.log_json) {
-        nlohmann::json j = {{"level", level}, {"msg", msg}, {"time", runtime::now_rfc3339()}};
+        nlohmann::json j = {{"level", level}, {"msg", msg}, {"time", now_rfc3339_nano()}};
         line = j.dump() + "\n";
     } else {
-        line = fmt::format("time=\"{}\" level={} msg={:?}\n", runtime::now_rfc3339(), level, msg);
+        line = fmt::format("time=\"{}\" level={} msg={:?}\n", now_rfc3339_nano(), level, msg);
     }
     (void)!::write(fd, line.data(), line.size());
     ::close(fd);
@@ -279,7 +281,7 @@ int dispatch(const std::string& cmd, std::span<char* const> rest) {
         auto p = parse(defs);
         if (!p) return report(p.error());
         if (auto r = need_id(*p, cmd, 2); !r) return report(r.error());
-        auto sig = runtime::parse_signal(p->positional.size() > 1 ? p->positional[1] : "SIGTERM");
+        auto sig = signals::parse_signal(p->positional.size() > 1 ? p->positional[1] : "SIGTERM");
         if (!sig) return report(sig.error());
         if (auto r = rt.kill(p->positional[0], *sig, p->has("all")); !r) return report(r.error());
         return 0;

@@ -13,23 +13,16 @@
 #include <cstring>
 #include <string>
 
+#include "linux/fdpass.hpp"
+
 namespace {
 
+// The pty master; the payload (the terminal's name) is not needed.
 int receive_fd(int conn) {
     char name[256];
-    iovec iov{name, sizeof name};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) <= 0) return -1;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -1;
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
+    brig::UniqueFd fd;
+    if (brig::linuxfs::recv_with_fd(conn, name, sizeof name, &fd) <= 0) return -1;
+    return fd.release();
 }
 
 bool pump(int from, int to) {

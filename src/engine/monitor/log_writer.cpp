@@ -4,20 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ctime>
-
 #include <fmt/format.h>
 
-namespace brig::monitor {
+#include "common/time.hpp"
 
-std::string now_rfc3339nano() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    tm t{};
-    ::gmtime_r(&ts.tv_sec, &t);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                       t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
-}
+namespace brig::monitor {
 
 std::string json_quote(std::string_view s) {
     std::string out = "\"";
@@ -88,7 +79,7 @@ void LogWriter::rotate() {
 void LogWriter::emit(std::string_view stream, std::string_view line) {
     if (fd_ < 0 && path_.empty()) return;
     std::string entry =
-        fmt::format("{{\"log\":{},\"stream\":\"{}\",\"time\":\"{}\"}}\n", json_quote(line), stream, now_rfc3339nano());
+        fmt::format("{{\"log\":{},\"stream\":\"{}\",\"time\":\"{}\"}}\n", json_quote(line), stream, now_rfc3339_nano());
     if (max_size_ > 0 && size_ > 0 && size_ + entry.size() > max_size_) rotate();
     if (fd_ < 0) return;
     size_t off = 0;

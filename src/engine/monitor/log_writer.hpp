@@ -8,8 +8,6 @@
 
 namespace brig::monitor {
 
-// RFC 3339 with nanoseconds, UTC: 2026-11-23T20:19:44.123456789Z.
-std::string now_rfc3339nano();
 // A JSON string literal (with quotes) for arbitrary bytes: invalid UTF-8 bytes become U+FFFD.
 std::string json_quote(std::string_view s);
 

@@ -4,7 +4,8 @@
 // exit status; writes the log; answers attach (monitor_proto.hpp); records the state in
 // state.json; runs health checks; and applies the restart policy with back-off.
 //
-// Deliberately small: no JSON library, no brig library; libc, libstdc++ and fmt only.
+// Deliberately small: no JSON library, no brig library; libc, libstdc++, fmt and the few
+// plain-syscall helpers it compiles in (common/time, linux/proc, linux/spawn, linux/fdpass).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,13 +30,21 @@
 
 #include <fmt/format.h>
 
+#include "common/fd.hpp"
+#include "common/time.hpp"
 #include "engine/monitor/log_writer.hpp"
 #include "engine/monitor_proto.hpp"
+#include "linux/fdpass.hpp"
+#include "linux/proc.hpp"
+#include "linux/spawn.hpp"
 
 namespace {
 
 using namespace brig::monitor;
+using brig::now_rfc3339_nano;
+namespace proc = brig::proc;
 namespace proto = brig::engine::proto;
+namespace spawn = brig::spawn;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
@@ -88,32 +97,15 @@ struct Monitor {
     int health_out = -1;
     std::string health_output;
     Clock::time_point health_next{}, health_deadline{}, started_clock{};
-};
 
-uint64_t start_time_of(pid_t pid) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    char buf[1024];
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    const char* p = std::strrchr(buf, ')');
-    if (p == nullptr) return 0;
-    // Fields after the comm: state is field 3; start time is field 22.
-    int field = 2;
-    char state = 0;
-    for (const char* q = p + 1; *q != '\0'; ++q) {
-        if (*q == ' ') {
-            ++field;
-            if (field == 3) state = q[1];
-            if (field == 22) return state == 'Z' ? 0 : std::strtoull(q + 1, nullptr, 10);
-        }
-    }
-    return 0;
-}
+    // The restart policy's timer: back-off 100 ms doubling, up to a minute.
+    struct {
+        int backoff_ms = 100;
+        bool pending = false;
+        Clock::time_point at{};
+    } restart;
+    bool done = false;  // the loop ends: the container exited for good
+};
 
 // The kernel's count of OOM kills in the container's cgroup: "oom_kill N" in memory.events
 // (v2) or memory.oom_control (v1, kernel 4.13+). Read before the runtime deletes the cgroup.
@@ -168,47 +160,36 @@ void broadcast(Monitor& m, uint8_t type, std::string_view payload) {
     }
 }
 
-// In a forked child: all signals unblocked, stdio from in/out/err (-1: /dev/null), then exec
-// argv (exit 127 when that fails).
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, int in, int out, int err) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    int devnull = ::open("/dev/null", O_RDWR);
-    ::dup2(in >= 0 ? in : devnull, 0);
-    ::dup2(out >= 0 ? out : devnull, 1);
-    ::dup2(err >= 0 ? err : devnull, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    _exit(127);
+// A child of ours (the runtime, a health check): all signals unblocked, stdio from
+// in/out/err (-1: /dev/null). It exits 127 when it cannot be exec'd.
+spawn::Options child_options(std::vector<std::string> argv, int in, int out, int err) {
+    spawn::Options o;
+    o.argv = std::move(argv);
+    o.in = in >= 0 ? in : spawn::kDevNull;
+    o.out = out >= 0 ? out : spawn::kDevNull;
+    o.err = err >= 0 ? err : spawn::kDevNull;
+    o.clear_signal_mask = true;
+    return o;
 }
 
 // Runs argv with the given stdio (-1: /dev/null) and waits for it. Returns the exit status
-// (-1 if it could not run) and what it wrote on stderr when err_capture.
-int run_wait(Monitor& m, const std::vector<std::string>& argv, int in, int out, int err, std::string* err_text) {
+// (-1 if it could not run) and, with err_text, what it wrote on stderr.
+int run_wait(const std::vector<std::string>& argv, int in, int out, int err, std::string* err_text) {
     int cap[2] = {-1, -1};
     if (err_text != nullptr && ::pipe2(cap, O_CLOEXEC) < 0) return -1;
-    pid_t child = ::fork();
-    if (child < 0) return -1;
-    if (child == 0) exec_child(argv, in, out, err_text != nullptr ? cap[1] : err);
-    (void)m;
-    std::string text;
+    auto child = spawn::spawn(child_options(argv, in, out, err_text != nullptr ? cap[1] : err));
     if (err_text != nullptr) {
         ::close(cap[1]);
+        err_text->clear();
         char buf[4096];
         ssize_t n;
-        while ((n = ::read(cap[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-            if (n > 0) text.append(buf, static_cast<size_t>(n));
+        while (child && ((n = ::read(cap[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)))
+            if (n > 0) err_text->append(buf, static_cast<size_t>(n));
         ::close(cap[0]);
-        *err_text = text;
     }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
+    if (!child) return -1;
+    auto code = spawn::wait_exit(*child);
+    return code ? *code : -1;
 }
 
 std::vector<std::string> runtime_cmd(const Monitor& m, std::initializer_list<std::string> rest) {
@@ -230,21 +211,11 @@ int receive_console(int listen_sock) {
     if (::poll(&p, 1, 5000) <= 0) return -1;
     int conn = ::accept4(listen_sock, nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) return -1;
-    char data[256];
-    iovec iov{data, sizeof data};
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cbuf;
-    msg.msg_controllen = sizeof cbuf;
-    int fd = -1;
-    if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) >= 0) {
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c))
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    }
+    char name[256];  // the payload names the terminal: not needed
+    brig::UniqueFd fd;
+    (void)brig::linuxfs::recv_with_fd(conn, name, sizeof name, &fd);
     ::close(conn);
-    return fd;
+    return fd.release();
 }
 
 // create + start. On failure returns the error text.
@@ -252,7 +223,7 @@ std::optional<std::string> start_container(Monitor& m) {
     // A leftover of an earlier run (a restart, or a monitor killed before its cleanup).
     std::string ignored;
     if (::faccessat(AT_FDCWD, (m.opt.runtime_root + "/" + m.opt.id).c_str(), F_OK, 0) == 0)
-        run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
+        run_wait(runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
 
     std::vector<std::string> create = runtime_cmd(
         m, {"create", "--bundle", m.opt.bundle, "--pid-file", m.opt.dir + "/pidfile", m.opt.id});
@@ -277,19 +248,10 @@ std::optional<std::string> start_container(Monitor& m) {
     // passed through the runtime to the init. With a terminal they are /dev/null.
     int rc;
     {
-        int cap[2];
-        if (::pipe2(cap, O_CLOEXEC) < 0) return "pipe";
-        pid_t child = ::fork();
         // The runtime's own errors: --log would be runtime-specific; a fd 3 is not. We
         // read them from the container's stderr pipe before start instead (nothing else
         // can write there until the process is started).
-        if (child == 0) exec_child(create, m.opt.tty ? -1 : m.in_r, m.opt.tty ? -1 : m.out_w, m.opt.tty ? -1 : m.err_w);
-        ::close(cap[0]);
-        ::close(cap[1]);
-        int status = 0;
-        while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-        }
-        rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        rc = run_wait(create, m.opt.tty ? -1 : m.in_r, m.opt.tty ? -1 : m.out_w, m.opt.tty ? -1 : m.err_w, nullptr);
         // Whatever the runtime printed went to the container's stderr (or stdout) pipe.
         char buf[8192];
         for (int fd : {m.err_r, m.out_r}) {
@@ -308,7 +270,7 @@ std::optional<std::string> start_container(Monitor& m) {
     if (rc != 0) {
         std::string e = clean_error(create_err);
         if (e.empty()) e = fmt::format("{} create exited with status {}", m.opt.runtime, rc);
-        run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
+        run_wait(runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
         return e;
     }
     if (m.pty >= 0) ::fcntl(m.pty, F_SETFL, ::fcntl(m.pty, F_GETFL) | O_NONBLOCK);
@@ -322,17 +284,17 @@ std::optional<std::string> start_container(Monitor& m) {
     }
     m.pid = static_cast<pid_t>(std::atoi(buf));
     if (m.pid <= 0) return "the runtime wrote no pid file";
-    m.pid_start = start_time_of(m.pid);
+    m.pid_start = proc::start_time(m.pid);
 
     std::string start_err;
-    rc = run_wait(m, runtime_cmd(m, {"start", m.opt.id}), -1, -1, -1, &start_err);
+    rc = run_wait(runtime_cmd(m, {"start", m.opt.id}), -1, -1, -1, &start_err);
     if (rc != 0) {
         std::string e = clean_error(start_err);
-        run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
+        run_wait(runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
         return e.empty() ? fmt::format("{} start exited with status {}", m.opt.runtime, rc) : e;
     }
     m.status = "running";
-    m.started_at = now_rfc3339nano();
+    m.started_at = now_rfc3339_nano();
     m.started_clock = Clock::now();
     m.error.clear();
     m.oom_killed = false;
@@ -400,7 +362,7 @@ void handle_client_packet(Monitor& m, Client& c, const char* data, size_t n) {
             }
             break;
         case proto::Signal:
-            if (m.status == "running" && m.pid > 0 && start_time_of(m.pid) == m.pid_start)
+            if (m.status == "running" && m.pid > 0 && proc::is_running(m.pid, m.pid_start))
                 ::kill(m.pid, std::atoi(std::string(payload).c_str()));
             break;
         default: break;
@@ -413,15 +375,14 @@ void start_health_check(Monitor& m) {
     if (::pipe2(p, O_CLOEXEC) < 0) return;
     auto argv = runtime_cmd(m, {"exec", m.opt.id});
     argv.insert(argv.end(), m.opt.health_args.begin(), m.opt.health_args.end());
-    pid_t child = ::fork();
-    if (child == 0) exec_child(argv, -1, p[1], p[1]);
+    auto child = spawn::spawn(child_options(std::move(argv), -1, p[1], p[1]));
     ::close(p[1]);
-    if (child < 0) {
+    if (!child) {
         ::close(p[0]);
         return;
     }
     ::fcntl(p[0], F_SETFL, O_NONBLOCK);
-    m.health_pid = child;
+    m.health_pid = *child;
     m.health_out = p[0];
     m.health_output.clear();
     m.health_deadline = Clock::now() + std::chrono::nanoseconds(m.opt.health_timeout_ns);
@@ -448,7 +409,7 @@ void finish_health_check(Monitor& m, int status) {
         if (m.failing_streak >= m.opt.health_retries) m.health = "unhealthy";
     }
     // The last results, one JSON line each (inspect shows the last five).
-    std::string entry = fmt::format("{{\"End\":\"{}\",\"ExitCode\":{},\"Output\":{}}}\n", now_rfc3339nano(), code,
+    std::string entry = fmt::format("{{\"End\":\"{}\",\"ExitCode\":{},\"Output\":{}}}\n", now_rfc3339_nano(), code,
                                     json_quote(m.health_output.substr(0, 4096)));
     int fd = ::openat(m.dirfd, "health.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd >= 0) {
@@ -504,12 +465,22 @@ int parse_options(int argc, char** argv, Options& o) {
     return 0;
 }
 
-}  // namespace
+// Setup failed, or the container could not be created: recorded as exit 125, and told to
+// the clients. Returns main's exit status.
+int fatal(Monitor& m, const std::string& msg) {
+    m.status = "exited";
+    m.exit_code = 125;
+    m.error = msg;
+    m.finished_at = now_rfc3339_nano();
+    write_state(m);
+    broadcast(m, proto::Error, msg);
+    return 1;
+}
 
-int main(int argc, char** argv) {
-    Monitor m;
-    if (int rc = parse_options(argc, argv, m.opt); rc != 0) return rc;
-    m.self_start = start_time_of(::getpid());
+// Subreaper of the container's processes; the signals we handle arrive on a signalfd
+// (m.sig_fd). SIGPIPE is ignored: a client may go away while we write to it. Returns the
+// blocked set.
+sigset_t take_signals(Monitor& m) {
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     ::signal(SIGPIPE, SIG_IGN);
     sigset_t mask;
@@ -517,7 +488,254 @@ int main(int argc, char** argv) {
     for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&mask, s);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
     m.sig_fd = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    return mask;
+}
 
+// The log, the attach socket and the container's stdio: pipes kept for the monitor's
+// lifetime (a restarted container gets the same ones), or with a terminal a pty received
+// from the runtime later. An error message when one cannot be made.
+std::optional<std::string> open_channels(Monitor& m) {
+    if (m.opt.log_driver == "json-file") {
+        if (!m.log.open(m.opt.dir + "/container.log", m.opt.log_max_size, m.opt.log_max_file))
+            return fmt::format("open the log: {}", std::strerror(errno));
+    }
+    m.listen_fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::string path = at(m, "attach.sock");
+    ::unlink(path.c_str());
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (::bind(m.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(m.listen_fd, 16) < 0)
+        return fmt::format("attach socket: {}", std::strerror(errno));
+    if (m.opt.tty) return std::nullopt;
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return "pipe";
+    m.out_r = p[0], m.out_w = p[1];
+    if (::pipe2(p, O_CLOEXEC) < 0) return "pipe";
+    m.err_r = p[0], m.err_w = p[1];
+    ::fcntl(m.out_r, F_SETFL, O_NONBLOCK);
+    ::fcntl(m.err_r, F_SETFL, O_NONBLOCK);
+    if (m.opt.stdin_open) {
+        if (::pipe2(p, O_CLOEXEC) < 0) return "pipe";
+        m.in_r = p[0], m.in_w = p[1];
+        ::fcntl(m.in_w, F_SETFL, O_NONBLOCK);
+    }
+    return std::nullopt;
+}
+
+// What one round of the loop polls: [0] signals, [1] the attach socket, then the
+// container's I/O and the health check's output, then from client_base one per client.
+struct PollSet {
+    std::vector<pollfd> fds;
+    size_t io_base = 0, client_base = 0;
+};
+
+PollSet poll_set(const Monitor& m) {
+    PollSet ps;
+    auto& fds = ps.fds;
+    fds.push_back({m.sig_fd, POLLIN, 0});
+    fds.push_back({m.listen_fd, POLLIN, 0});
+    ps.io_base = fds.size();
+    if (m.pty >= 0) fds.push_back({m.pty, static_cast<short>(POLLIN | (m.stdin_buf.empty() ? 0 : POLLOUT)), 0});
+    if (m.out_r >= 0) fds.push_back({m.out_r, POLLIN, 0});
+    if (m.err_r >= 0) fds.push_back({m.err_r, POLLIN, 0});
+    if (m.in_w >= 0 && !m.stdin_buf.empty()) fds.push_back({m.in_w, POLLOUT, 0});
+    if (m.health_out >= 0) fds.push_back({m.health_out, POLLIN, 0});
+    ps.client_base = fds.size();
+    for (const auto& c : m.clients) fds.push_back({c.fd, POLLIN, 0});
+    return ps;
+}
+
+// Milliseconds until the next timer (a pending restart, a health check to start or to time
+// out), rounded up; -1 when there is none.
+int poll_timeout(const Monitor& m) {
+    int timeout = -1;
+    auto now = Clock::now();
+    auto until = [&](Clock::time_point t) {
+        int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(t - now).count()) + 1;
+        if (ms < 0) ms = 0;
+        if (timeout < 0 || ms < timeout) timeout = ms;
+    };
+    if (m.restart.pending) until(m.restart.at);
+    if (m.status == "running" && !m.opt.health_args.empty()) until(m.health_pid > 0 ? m.health_deadline : m.health_next);
+    return timeout;
+}
+
+// The container's output to the log and the clients, buffered stdin to it, and the health
+// check's output.
+void handle_io(Monitor& m, const pollfd& p) {
+    int fd = p.fd;
+    if (fd == m.pty && (p.revents & POLLOUT)) {
+        ssize_t w = ::write(m.pty, m.stdin_buf.data(), m.stdin_buf.size());
+        if (w > 0) m.stdin_buf.erase(0, static_cast<size_t>(w));
+    }
+    if (fd == m.pty && (p.revents & (POLLIN | POLLHUP))) pump_output(m, m.pty, "stdout", proto::Stdout);
+    else if (fd == m.out_r) pump_output(m, fd, "stdout", proto::Stdout);
+    else if (fd == m.err_r) pump_output(m, fd, "stderr", proto::Stderr);
+    else if (fd == m.in_w) {
+        ssize_t w = ::write(m.in_w, m.stdin_buf.data(), m.stdin_buf.size());
+        if (w > 0) m.stdin_buf.erase(0, static_cast<size_t>(w));
+        if (w < 0 && errno == EPIPE) m.stdin_buf.clear();
+    } else if (fd == m.health_out) {
+        char buf[4096];
+        ssize_t r;
+        while ((r = ::read(fd, buf, sizeof buf)) > 0) m.health_output.append(buf, static_cast<size_t>(r));
+    }
+}
+
+// A packet from each client that sent one; clients that hung up are dropped.
+void serve_clients(Monitor& m, const PollSet& ps) {
+    for (size_t i = ps.client_base; i < ps.fds.size(); ++i) {
+        if (ps.fds[i].revents == 0) continue;
+        auto& c = m.clients[i - ps.client_base];
+        char buf[proto::kMaxPacket];
+        ssize_t r = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r > 0) {
+            handle_client_packet(m, c, buf, static_cast<size_t>(r));
+        } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+            ::close(c.fd);
+            c.fd = -1;
+        }
+    }
+    std::erase_if(m.clients, [](const Client& c) { return c.fd < 0; });
+}
+
+// New attach/wait connections: each first gets the current status, so that an exit in
+// between is never missed.
+void accept_clients(Monitor& m) {
+    int c;
+    while ((c = ::accept4(m.listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+        m.clients.push_back({c, false});
+        std::string st = m.status == "running" ? fmt::format("running {}", m.pid) : fmt::format("exited {}", m.exit_code);
+        send_packet(c, proto::Status, st);
+    }
+}
+
+// Drains the signalfd: SIGTERM goes on to the container. True when a child changed state.
+bool read_signals(Monitor& m) {
+    signalfd_siginfo si{};
+    bool reap = false;
+    while (::read(m.sig_fd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) reap = true;
+        else if (si.ssi_signo == SIGTERM && m.status == "running") ::kill(m.pid, SIGTERM);
+    }
+    return reap;
+}
+
+// The container's init exited with `status`: record it, clean up the runtime's state, tell
+// the clients, and either arm the restart timer or end the loop.
+void container_exited(Monitor& m, int status) {
+    m.exit_code = spawn::exit_code(status);
+    drain_all(m);
+    m.finished_at = now_rfc3339_nano();
+    if (m.health_pid > 0) ::kill(m.health_pid, SIGKILL);
+    // OOM: the kernel's kill shows as SIGKILL; the cgroup's oom_kill counter says whether
+    // the OOM killer did it (read now: delete removes the cgroup).
+    m.oom_killed = oom_kills(m) > 0;
+    std::string ignored;
+    run_wait(runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
+    if (m.pty >= 0) {
+        ::close(m.pty);
+        m.pty = -1;
+    }
+    m.pid = 0;
+    m.status = "exited";
+    bool again = should_restart(m);
+    if (again) m.status = "restarting";
+    write_state(m);
+    // A foreground `brig run --rm` that is still attached removes the container itself once
+    // it has the exit code; only if it went away does the monitor.
+    if (m.opt.rm_by_client &&
+        std::any_of(m.clients.begin(), m.clients.end(), [](const Client& c) { return c.sync && c.fd >= 0; }))
+        m.opt.rm_brig.clear();
+    broadcast(m, proto::Exit, std::to_string(m.exit_code));
+    if (!again) {
+        m.done = true;
+        return;
+    }
+    // Back-off: 100 ms doubling, reset after a run of 10 s or more.
+    auto& r = m.restart;
+    if (!m.started_at.empty() && Clock::now() - m.started_clock >= std::chrono::seconds(10)) r.backoff_ms = 100;
+    r.at = Clock::now() + std::chrono::milliseconds(r.backoff_ms);
+    r.pending = true;
+    r.backoff_ms = std::min(r.backoff_ms * 2, 60000);
+}
+
+// Every child that exited: a health check, the container's init, or an orphan of the
+// container reparented to us (reaped and forgotten).
+void reap_children(Monitor& m) {
+    int status = 0;
+    pid_t w;
+    while ((w = ::waitpid(-1, &status, WNOHANG)) > 0) {
+        if (w == m.health_pid) finish_health_check(m, status);
+        else if (w == m.pid && m.status == "running") container_exited(m, status);
+    }
+}
+
+// Starts the container again once the back-off has passed, unless a stop came meanwhile.
+void restart_if_due(Monitor& m) {
+    if (!m.restart.pending || Clock::now() < m.restart.at) return;
+    m.restart.pending = false;
+    if (stop_requested(m)) {
+        m.status = "exited";
+        write_state(m);
+        m.done = true;
+        return;
+    }
+    ++m.restart_count;
+    if (auto err = start_container(m)) {
+        m.status = "exited";
+        m.error = *err;
+        write_state(m);
+        m.done = true;
+        return;
+    }
+    broadcast(m, proto::Started, std::to_string(m.pid));
+}
+
+// Kills a health check past its timeout, or starts the next one when it is due.
+void tick_health(Monitor& m) {
+    if (m.status != "running" || m.opt.health_args.empty()) return;
+    if (m.health_pid > 0 && Clock::now() >= m.health_deadline) ::kill(m.health_pid, SIGKILL);
+    else if (m.health_pid == 0 && Clock::now() >= m.health_next) start_health_check(m);
+}
+
+// One round of the event loop: wait for I/O, a signal or a timer, then handle what came.
+// False when poll itself failed.
+bool serve_once(Monitor& m) {
+    PollSet ps = poll_set(m);
+    if (::poll(ps.fds.data(), ps.fds.size(), poll_timeout(m)) < 0 && errno != EINTR) return false;
+    for (size_t i = ps.io_base; i < ps.client_base; ++i)
+        if (ps.fds[i].revents != 0) handle_io(m, ps.fds[i]);
+    serve_clients(m, ps);
+    if (ps.fds[1].revents & POLLIN) accept_clients(m);
+    if (read_signals(m)) reap_children(m);
+    restart_if_due(m);
+    tick_health(m);
+    return true;
+}
+
+// The end: clients are let go, the attach socket removed; with --rm (-d) the monitor
+// becomes `brig rm -f <id>`, which removes the container. Returns if that exec fails.
+void shut_down(Monitor& m, const sigset_t& blocked) {
+    for (auto& c : m.clients) ::close(c.fd);
+    ::unlinkat(m.dirfd, "attach.sock", 0);
+    if (m.opt.rm_brig.empty()) return;
+    std::vector<std::string> argv = {m.opt.rm_brig, "--root", m.opt.rm_root, "rm", "-f", m.opt.id};
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    sigprocmask(SIG_UNBLOCK, &blocked, nullptr);
+    ::execv(args[0], args.data());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Monitor m;
+    if (int rc = parse_options(argc, argv, m.opt); rc != 0) return rc;
+    m.self_start = proc::start_time(::getpid());
+    sigset_t blocked = take_signals(m);
     m.dirfd = ::open(m.opt.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (m.dirfd < 0) {
         std::fprintf(stderr, "brig-monitor: open %s: %s\n", m.opt.dir.c_str(), std::strerror(errno));
@@ -527,218 +745,17 @@ int main(int argc, char** argv) {
         ::fcntl(m.opt.sync_fd, F_SETFD, FD_CLOEXEC);
         m.clients.push_back({m.opt.sync_fd, true});
     }
-    auto fatal = [&](const std::string& msg) {
-        m.status = "exited";
-        m.exit_code = 125;
-        m.error = msg;
-        m.finished_at = now_rfc3339nano();
-        write_state(m);
-        broadcast(m, proto::Error, msg);
-        return 1;
-    };
-    if (m.opt.log_driver == "json-file") {
-        if (!m.log.open(m.opt.dir + "/container.log", m.opt.log_max_size, m.opt.log_max_file))
-            return fatal(fmt::format("open the log: {}", std::strerror(errno)));
-    }
-    // Attach socket.
-    m.listen_fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    {
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::string path = at(m, "attach.sock");
-        ::unlink(path.c_str());
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-        if (::bind(m.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(m.listen_fd, 16) < 0)
-            return fatal(fmt::format("attach socket: {}", std::strerror(errno)));
-    }
-    // The container's stdio: pipes kept for the monitor's lifetime (a restarted container gets
-    // the same ones), or a pty received from the runtime.
-    if (!m.opt.tty) {
-        int p[2];
-        if (::pipe2(p, O_CLOEXEC) < 0) return fatal("pipe");
-        m.out_r = p[0], m.out_w = p[1];
-        if (::pipe2(p, O_CLOEXEC) < 0) return fatal("pipe");
-        m.err_r = p[0], m.err_w = p[1];
-        ::fcntl(m.out_r, F_SETFL, O_NONBLOCK);
-        ::fcntl(m.err_r, F_SETFL, O_NONBLOCK);
-        if (m.opt.stdin_open) {
-            if (::pipe2(p, O_CLOEXEC) < 0) return fatal("pipe");
-            m.in_r = p[0], m.in_w = p[1];
-            ::fcntl(m.in_w, F_SETFL, O_NONBLOCK);
-        }
-    }
+    if (auto err = open_channels(m)) return fatal(m, *err);
     write_state(m);
-
-    int backoff_ms = 100;
-    bool restart_pending = false;
-    Clock::time_point restart_at{};
-    bool done = false;
     if (auto err = start_container(m)) {
         // Nothing started: a restart policy does not retry a container that cannot be created.
-        fatal(*err);
-        done = true;
+        fatal(m, *err);
+        m.done = true;
     } else {
         broadcast(m, proto::Started, std::to_string(m.pid));
     }
-
-    while (!done) {
-        std::vector<pollfd> fds;
-        fds.push_back({m.sig_fd, POLLIN, 0});
-        fds.push_back({m.listen_fd, POLLIN, 0});
-        size_t io_base = fds.size();
-        if (m.pty >= 0) fds.push_back({m.pty, static_cast<short>(POLLIN | (m.stdin_buf.empty() ? 0 : POLLOUT)), 0});
-        if (m.out_r >= 0) fds.push_back({m.out_r, POLLIN, 0});
-        if (m.err_r >= 0) fds.push_back({m.err_r, POLLIN, 0});
-        if (m.in_w >= 0 && !m.stdin_buf.empty()) fds.push_back({m.in_w, POLLOUT, 0});
-        if (m.health_out >= 0) fds.push_back({m.health_out, POLLIN, 0});
-        size_t client_base = fds.size();
-        for (const auto& c : m.clients) fds.push_back({c.fd, POLLIN, 0});
-
-        int timeout = -1;
-        auto now = Clock::now();
-        auto until = [&](Clock::time_point t) {
-            int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(t - now).count()) + 1;
-            if (ms < 0) ms = 0;
-            if (timeout < 0 || ms < timeout) timeout = ms;
-        };
-        if (restart_pending) until(restart_at);
-        if (m.status == "running" && !m.opt.health_args.empty()) until(m.health_pid > 0 ? m.health_deadline : m.health_next);
-
-        int n = ::poll(fds.data(), fds.size(), timeout);
-        if (n < 0 && errno != EINTR) break;
-        now = Clock::now();
-
-        // I/O.
-        for (size_t i = io_base; i < client_base; ++i) {
-            if (fds[i].revents == 0) continue;
-            int fd = fds[i].fd;
-            if (fd == m.pty && (fds[i].revents & POLLOUT)) {
-                ssize_t w = ::write(m.pty, m.stdin_buf.data(), m.stdin_buf.size());
-                if (w > 0) m.stdin_buf.erase(0, static_cast<size_t>(w));
-            }
-            if (fd == m.pty && (fds[i].revents & (POLLIN | POLLHUP))) pump_output(m, m.pty, "stdout", proto::Stdout);
-            else if (fd == m.out_r) pump_output(m, fd, "stdout", proto::Stdout);
-            else if (fd == m.err_r) pump_output(m, fd, "stderr", proto::Stderr);
-            else if (fd == m.in_w) {
-                ssize_t w = ::write(m.in_w, m.stdin_buf.data(), m.stdin_buf.size());
-                if (w > 0) m.stdin_buf.erase(0, static_cast<size_t>(w));
-                if (w < 0 && errno == EPIPE) m.stdin_buf.clear();
-            } else if (fd == m.health_out) {
-                char buf[4096];
-                ssize_t r;
-                while ((r = ::read(fd, buf, sizeof buf)) > 0) m.health_output.append(buf, static_cast<size_t>(r));
-            }
-        }
-        // Clients.
-        for (size_t i = client_base; i < fds.size(); ++i) {
-            if (fds[i].revents == 0) continue;
-            auto& c = m.clients[i - client_base];
-            char buf[proto::kMaxPacket];
-            ssize_t r = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
-            if (r > 0) {
-                handle_client_packet(m, c, buf, static_cast<size_t>(r));
-            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-                ::close(c.fd);
-                c.fd = -1;
-            }
-        }
-        std::erase_if(m.clients, [](const Client& c) { return c.fd < 0; });
-        if (fds[1].revents & POLLIN) {
-            int c;
-            while ((c = ::accept4(m.listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-                m.clients.push_back({c, false});
-                std::string st = m.status == "running" ? fmt::format("running {}", m.pid)
-                                                       : fmt::format("exited {}", m.exit_code);
-                send_packet(c, proto::Status, st);
-            }
-        }
-        // Signals.
-        signalfd_siginfo si{};
-        bool reap = false;
-        while (::read(m.sig_fd, &si, sizeof si) == sizeof si) {
-            if (si.ssi_signo == SIGCHLD) reap = true;
-            else if (si.ssi_signo == SIGTERM && m.status == "running") ::kill(m.pid, SIGTERM);
-        }
-        if (reap) {
-            int status = 0;
-            pid_t w;
-            while ((w = ::waitpid(-1, &status, WNOHANG)) > 0) {
-                if (w == m.health_pid) {
-                    finish_health_check(m, status);
-                    continue;
-                }
-                if (w != m.pid || m.status != "running") continue;  // orphans reparented to us
-                m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                drain_all(m);
-                m.finished_at = now_rfc3339nano();
-                if (m.health_pid > 0) ::kill(m.health_pid, SIGKILL);
-                // OOM: the kernel's kill shows as SIGKILL; the cgroup's oom_kill counter says
-                // whether the OOM killer did it (read now: delete removes the cgroup).
-                m.oom_killed = oom_kills(m) > 0;
-                std::string ignored;
-                run_wait(m, runtime_cmd(m, {"delete", "--force", m.opt.id}), -1, -1, -1, &ignored);
-                if (m.pty >= 0) {
-                    ::close(m.pty);
-                    m.pty = -1;
-                }
-                m.pid = 0;
-                m.status = "exited";
-                bool again = should_restart(m);
-                if (again) m.status = "restarting";
-                write_state(m);
-                // A foreground `brig run --rm` that is still attached removes the container
-                // itself once it has the exit code; only if it went away does the monitor.
-                if (m.opt.rm_by_client &&
-                    std::any_of(m.clients.begin(), m.clients.end(), [](const Client& c) { return c.sync && c.fd >= 0; }))
-                    m.opt.rm_brig.clear();
-                broadcast(m, proto::Exit, std::to_string(m.exit_code));
-                if (again) {
-                    // Back-off: 100 ms doubling, reset after a run of 10 s or more.
-                    if (!m.started_at.empty() && Clock::now() - m.started_clock >= std::chrono::seconds(10))
-                        backoff_ms = 100;
-                    restart_at = Clock::now() + std::chrono::milliseconds(backoff_ms);
-                    restart_pending = true;
-                    backoff_ms = std::min(backoff_ms * 2, 60000);
-                } else {
-                    done = true;
-                }
-            }
-        }
-        // Restart.
-        if (restart_pending && Clock::now() >= restart_at) {
-            restart_pending = false;
-            if (stop_requested(m)) {
-                m.status = "exited";
-                write_state(m);
-                done = true;
-            } else {
-                ++m.restart_count;
-                if (auto err = start_container(m)) {
-                    m.status = "exited";
-                    m.error = *err;
-                    write_state(m);
-                    done = true;
-                } else {
-                    broadcast(m, proto::Started, std::to_string(m.pid));
-                }
-            }
-        }
-        // Health checks.
-        if (m.status == "running" && !m.opt.health_args.empty()) {
-            if (m.health_pid > 0 && Clock::now() >= m.health_deadline) ::kill(m.health_pid, SIGKILL);
-            else if (m.health_pid == 0 && Clock::now() >= m.health_next) start_health_check(m);
-        }
+    while (!m.done && serve_once(m)) {
     }
-    for (auto& c : m.clients) ::close(c.fd);
-    ::unlinkat(m.dirfd, "attach.sock", 0);
-    if (!m.opt.rm_brig.empty()) {
-        // --rm with -d: the container removes itself once it is done.
-        std::vector<std::string> argv = {m.opt.rm_brig, "--root", m.opt.rm_root, "rm", "-f", m.opt.id};
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        sigprocmask(SIG_UNBLOCK, &mask, nullptr);
-        ::execv(args[0], args.data());
-    }
+    shut_down(m, blocked);
     return 0;
 }

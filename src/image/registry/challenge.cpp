@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "common/strings.hpp"
+
 namespace brig::registry {
 
 namespace {
@@ -11,12 +13,6 @@ namespace {
 // token characters (RFC 7230 tchar).
 bool is_tchar(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
 }
 
 class Scanner {
@@ -69,7 +65,7 @@ Result<std::vector<AuthChallenge>> parse_www_authenticate(std::string_view heade
                         sc.pos());
         }
         AuthChallenge ch;
-        ch.scheme = lower(scheme);
+        ch.scheme = to_lower(scheme);
         sc.skip_ws();
         // Parameters until the next challenge (a token not followed by '=') or the end.
         while (!sc.done()) {
@@ -101,7 +97,7 @@ Result<std::vector<AuthChallenge>> parse_www_authenticate(std::string_view heade
                     sc.advance();
                 }
             }
-            ch.params[lower(key)] = std::move(value);
+            ch.params[to_lower(key)] = std::move(value);
             sc.skip_ws();
             if (!sc.done() && sc.peek() != ',') {
                 return fail("invalid WWW-Authenticate header \"{}\": expected ',' at offset {}", header, sc.pos());

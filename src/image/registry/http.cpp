@@ -1,5 +1,6 @@
 #include "image/registry/http.hpp"
 
+#include "common/strings.hpp"
 #include "image/registry/curl_api.hpp"
 
 #include <algorithm>
@@ -13,20 +14,6 @@ namespace {
 constexpr long kConnectTimeoutSeconds = 30;
 // A transfer that moves less than 1 byte/s for this long is given up (then resumed by the caller).
 constexpr long kStallSeconds = 60;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 // Collects the headers of each response; a status line starts a new response (redirects, 100).
 struct HeaderState {
@@ -50,7 +37,7 @@ struct HeaderState {
         }
         size_t colon = t.find(':');
         if (colon == std::string_view::npos) return;
-        resp->headers.emplace_back(lower(trim(t.substr(0, colon))), std::string(trim(t.substr(colon + 1))));
+        resp->headers.emplace_back(to_lower(trim(t.substr(0, colon))), std::string(trim(t.substr(colon + 1))));
     }
 };
 
@@ -138,7 +125,7 @@ std::string curl_message(const curl::Api& c, CURLcode code, const char* errbuf) 
 }  // namespace
 
 std::string HttpResponse::header(std::string_view name) const {
-    std::string key = lower(name);
+    std::string key = to_lower(name);
     for (const auto& [k, v] : headers) {
         if (k == key) return v;
     }
@@ -146,7 +133,7 @@ std::string HttpResponse::header(std::string_view name) const {
 }
 
 std::vector<std::string> HttpResponse::all(std::string_view name) const {
-    std::string key = lower(name);
+    std::string key = to_lower(name);
     std::vector<std::string> out;
     for (const auto& [k, v] : headers) {
         if (k == key) out.push_back(v);
