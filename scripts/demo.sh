@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh: build brig and brig-oci, then run real containers from the embedded busybox image:
-# first with the runtime alone (an OCI bundle), then with the engine (`brig run --rm busybox`).
+# first with the runtime alone (an OCI bundle), then with the engine (`brig run --rm busybox`),
+# then builds a small image from a Dockerfile (`brig build`) and runs it.
 # Everything it makes (bundle, state, image store, cgroups) is removed on exit, also on failure.
 # BRIG_OCI=/path/to/runtime runs the same demo with another runtime (e.g. runc).
 set -euo pipefail
@@ -22,7 +23,7 @@ cleanup() {
     set +e
     if [[ -x $repo/build/bin/brig && -d $tmp/engine ]]; then
         "$repo/build/bin/brig" --root "$tmp/engine" rm -f brig-demo >/dev/null 2>&1
-        "$repo/build/bin/brig" --root "$tmp/engine" rmi -f busybox >/dev/null 2>&1
+        "$repo/build/bin/brig" --root "$tmp/engine" rmi -f demo-app busybox >/dev/null 2>&1
     fi
     "$runtime" --root "$state" delete --force "$id" >/dev/null 2>&1
     # Only our own cgroup: kill whatever is still in it (the runtime failed), then remove it.
@@ -65,6 +66,23 @@ echo "==> brig run --rm busybox (engine state in $tmp/engine)"
 "$repo/build/bin/brig" --root "$tmp/engine" run --rm --name brig-demo --network none \
     --cgroup-parent /brig-demo --hostname brig-engine-demo busybox \
     sh -c 'echo hello from brig run; hostname; cat /etc/os-release | head -1' || status=$?
-"$repo/build/bin/brig" --root "$tmp/engine" images
 echo "==> brig run exited with status $status"
+((status == 0)) || exit "$status"
+
+# brig build: a small image from a Dockerfile on the embedded busybox, then run it.
+mkdir -p "$tmp/app"
+echo 'hello from an image brig built' >"$tmp/app/message.txt"
+cat >"$tmp/app/Dockerfile" <<'EOF'
+FROM busybox
+COPY message.txt /app/message.txt
+RUN echo "built on $(uname -m)" >> /app/message.txt
+WORKDIR /app
+CMD ["cat", "message.txt"]
+EOF
+echo "==> brig build -t demo-app $tmp/app"
+"$repo/build/bin/brig" --root "$tmp/engine" build --network none --cgroup-parent /brig-demo -t demo-app "$tmp/app" || status=$?
+((status == 0)) || exit "$status"
+echo "==> brig run --rm demo-app"
+"$repo/build/bin/brig" --root "$tmp/engine" run --rm --network none --cgroup-parent /brig-demo demo-app || status=$?
+"$repo/build/bin/brig" --root "$tmp/engine" images
 exit "$status"

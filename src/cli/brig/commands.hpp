@@ -25,5 +25,6 @@ void add_registry_commands(CLI::App& app, Globals& globals);  // registry_cmds.c
 void add_container_commands(CLI::App& app, Globals& globals);  // container_cmds.cpp: run create start stop ps logs exec ...
 void add_image_commands(CLI::App& app, Globals& globals);  // image_cmds.cpp: images rmi load save import tag image ...
 void add_volume_commands(CLI::App& app, Globals& globals);  // volume_cmds.cpp: volume create ls inspect rm prune
+void add_build_commands(CLI::App& app, Globals& globals);   // build_cmds.cpp: build
 
 }  // namespace brig::cli

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     add_container_commands(app, globals);
     add_image_commands(app, globals);
     add_volume_commands(app, globals);
+    add_build_commands(app, globals);
     one_value_per_flag(app);
 
     try {
