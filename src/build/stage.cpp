@@ -75,6 +75,7 @@ public:
 
     Result<StageOutput> go() {
         if (auto r = base(); !r) return std::unexpected(r.error());
+        if (auto r = onbuild_triggers(); !r) return std::unexpected(r.error());
         for (size_t k = 0; k < stage_.body.size(); ++k) {
             const auto& ins = stage_.body[k];
             title_ = fmt::format("[{} {}/{}] {}", node_.label(), k + 2, stage_.body.size() + 1, ins.original);
@@ -104,6 +105,25 @@ private:
             key_ = chain_key("", "image", img->id.str());
         }
         run_.progress.done(step);
+        return {};
+    }
+
+    // The base image's ONBUILD triggers run first, in order, as if written after the FROM;
+    // the new image does not inherit them (docker).
+    Result<void> onbuild_triggers() {
+        auto it = st_.config.find("OnBuild");
+        if (it == st_.config.end() || !it->is_array()) return {};
+        std::vector<std::string> triggers;
+        for (auto& t : *it)
+            if (t.is_string()) triggers.push_back(t.get<std::string>());
+        st_.config.erase("OnBuild");
+        if (node_.base_stage) return {};  // FROM a stage of this build: its triggers are its own
+        for (auto& text : triggers) {
+            auto ins = df::parse_trigger(text, run_.file.escape, "ONBUILD");
+            if (!ins) return std::unexpected(std::move(ins.error()).context(df::to_string(stage_.from.loc)));
+            title_ = fmt::format("[{} 1/{}] ONBUILD {}", node_.label(), stage_.body.size() + 1, ins->original);
+            if (auto r = step(*ins); !r) return std::unexpected(std::move(r.error()).context("ONBUILD " + text));
+        }
         return {};
     }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "fixture.hpp"
+#include "registry_it/local_registry.hpp"
 
 namespace brig::test {
 namespace {
@@ -217,6 +218,46 @@ TEST_F(Build, OutputExportsTheTreeInsteadOfAnImage) {
     auto t = run({"/bin/tar", "tf", dir_ + "/out.tar"});
     EXPECT_NE(t.out.find("made"), std::string::npos) << t;
     EXPECT_NE(build({"-o", "type=registry"}).code, 0);
+}
+
+TEST_F(Build, OnbuildTriggersRunInTheChildOnly) {
+    write("x.txt", "xx\n");
+    write("Dockerfile.base", "FROM busybox\nONBUILD RUN echo triggered > /trig\nONBUILD COPY x.txt /x.txt\n");
+    ASSERT_EQ(build({"-t", "obbase", "-f", ctx_ + "/Dockerfile.base"}).code, 0);
+    auto base = json::parse(brig({"image", "inspect", "obbase"}).out)[0];
+    EXPECT_EQ(base["Config"]["OnBuild"].size(), 2u);
+    EXPECT_NE(brig_run_image("obbase", {"--rm"}, {"test", "-e", "/trig"}).code, 0) << "a trigger ran in the base";
+    write("Dockerfile", "FROM obbase\nRUN cat /trig /x.txt > /both\n");
+    ASSERT_EQ(build({"-t", "obchild"}).code, 0);
+    EXPECT_EQ(brig_run_image("obchild", {"--rm"}, {"cat", "/both"}).out, "triggered\nxx\n");
+    auto child = json::parse(brig({"image", "inspect", "obchild"}).out)[0];
+    EXPECT_TRUE(child["Config"]["OnBuild"].is_null() || child["Config"]["OnBuild"].empty());
+}
+
+TEST_F(Build, BuiltImagePushesAndSkopeoCopiesItBack) {
+    if (!fs::exists("/usr/bin/docker-registry") || !fs::exists("/usr/bin/skopeo")) GTEST_SKIP() << "no docker-registry or skopeo";
+    test_registry::LocalRegistry reg(dir_ + "/registry");
+    ASSERT_TRUE(reg.up()) << reg.log();
+    write("Dockerfile", "FROM busybox\nRUN echo pushed > /pushed\nCMD [\"cat\", \"/pushed\"]\n");
+    std::string ref = reg.host() + "/built/app:1";
+    ASSERT_EQ(build({"-t", ref}).code, 0);
+    auto push = brig({"push", "--tls-verify=false", ref});
+    ASSERT_EQ(push.code, 0) << push;
+    std::string out = dir_ + "/skopeo-out";
+    auto sk = run({"/usr/bin/skopeo", "--insecure-policy", "copy", "-q", "--src-tls-verify=false", "docker://" + ref,
+                   "oci:" + out + ":1"});
+    ASSERT_EQ(sk.code, 0) << sk;
+    // skopeo verified every blob; the config it got is the one brig built.
+    auto index = json::parse(slurp(out + "/index.json"));
+    auto mdigest = index["manifests"][0]["digest"].get<std::string>();
+    auto manifest = json::parse(slurp(out + "/blobs/sha256/" + mdigest.substr(7)));
+    EXPECT_EQ(manifest["config"]["digest"], json::parse(brig({"image", "inspect", ref}).out)[0]["Id"]);
+    EXPECT_EQ(manifest["layers"].size(), 2u);
+    // And brig pulls it into a fresh root and runs it.
+    auto pull = run({BRIG_ET_BRIG, "--root", dir_ + "/root2", "pull", "--tls-verify=false", ref});
+    ASSERT_EQ(pull.code, 0) << pull;
+    auto r = run({BRIG_ET_BRIG, "--root", dir_ + "/root2", "run", "--rm", "--cgroup-parent", cgroup_parent_, ref});
+    EXPECT_EQ(r.out, "pushed\n") << r;
 }
 
 TEST_F(Build, SourceDateEpochGivesTheSameImageId) {

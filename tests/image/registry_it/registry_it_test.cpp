@@ -5,6 +5,7 @@
 #include "image/registry/challenge.hpp"
 #include "image/registry/client.hpp"
 #include "image/store.hpp"
+#include "local_registry.hpp"
 #include "registry_fake_server.hpp"
 
 #include <openssl/evp.h>
@@ -37,6 +38,7 @@ namespace fs = std::filesystem;
 using testing::FakeHttpServer;
 using testing::FakeRequest;
 using testing::FakeResponse;
+using test_registry::LocalRegistry;
 
 class TempDir {
 public:
@@ -128,63 +130,6 @@ private:
     std::string authfile_;
     std::vector<std::string> env_;  // more NAME=value for the brig process
     std::string io_;
-};
-
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
-bool port_open(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
-
-// Debian's docker-registry on 127.0.0.1:<free port>, storage in a temp dir; killed by pid.
-class LocalRegistry {
-public:
-    // `extra_yaml` follows the http section: more of it ("  tls: ...") or a top-level auth section.
-    explicit LocalRegistry(const std::string& dir, const std::string& extra_yaml = {}) : dir_(dir) {
-        port_ = free_port();
-        fs::create_directories(dir_ + "/data");
-        std::ofstream cfg(dir_ + "/config.yml");
-        cfg << "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
-            << "storage:\n  filesystem:\n    rootdirectory: " << dir_ << "/data\n  delete:\n    enabled: true\n"
-            << "http:\n  addr: 127.0.0.1:" << port_ << "\n  secret: brig-test\n";
-        cfg << extra_yaml;
-        cfg.close();
-        pid_ = spawn({"/usr/bin/docker-registry", "serve", dir_ + "/config.yml"}, dir_, "");
-        for (int i = 0; i < 600 && !port_open(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    ~LocalRegistry() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-    LocalRegistry(const LocalRegistry&) = delete;
-    LocalRegistry& operator=(const LocalRegistry&) = delete;
-    bool up() const { return port_open(port_); }
-    std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-    std::string log() const { return slurp(dir_ + "/stderr"); }
-
-private:
-    std::string dir_;
-    int port_ = 0;
-    pid_t pid_ = -1;
 };
 
 std::string run_capture(const std::string& cmd) {
