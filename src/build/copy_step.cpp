@@ -9,6 +9,7 @@
 #include "build/context/copy.hpp"
 #include "build/context/digest.hpp"
 #include "build/context/sources.hpp"
+#include "build/fetch.hpp"
 #include "build/stage.hpp"
 #include "common/ids.hpp"
 #include "common/strings.hpp"
@@ -57,16 +58,40 @@ std::string destination(const std::string& dest, const std::string& workdir) {
 Result<CopyPlan> plan_copy(BuildRun& run, const df::Copy& c, const ImageState& st, int stage_index) {
     CopyPlan plan;
     std::string what = c.add ? "ADD" : "COPY";
-    for (auto& s : c.sources)
-        if (s.find("://") != std::string::npos || s.starts_with("git@"))
-            return fail("{} {}: remote sources are not supported yet", what, s);
+    size_t urls = 0;
+    for (auto& s : c.sources) {
+        if (is_url(s)) {
+            if (!c.add) return fail("COPY {}: COPY does not take URLs (ADD does)", s);
+            ++urls;
+        } else if (s.find("://") != std::string::npos || s.starts_with("git@")) {
+            return fail("{} {}: git and other remote sources are not supported", what, s);
+        }
+    }
+    if (urls != 0 && urls != c.sources.size()) return fail("ADD: URLs and local sources in one ADD are not supported yet");
+    if (!c.checksum.empty() && urls == 0) return fail("ADD --checksum needs a URL source");
 
     // Where the sources come from: heredoc files, the context, or a stage's or image's root.
     std::string root_path;
     const ctx::Ignore* ignore = nullptr;
     bool is_context = false;
     std::string from_key;
-    if (!c.heredocs.empty()) {
+    std::vector<std::string> patterns = c.sources;
+    if (urls != 0) {
+        // Downloaded into a scratch directory, which is then the source root.
+        std::string dir = run.store.root() + "/build/add-" + random_hex(8);
+        if (auto r = image::fsutil::mkdirs(dir, 0700); !r) return std::unexpected(r.error());
+        plan.scratch = std::shared_ptr<void>(nullptr, [dir](void*) { (void)linuxfs::remove_all(dir); });
+        patterns.clear();
+        from_key = "url:";
+        for (auto& u : c.sources) {
+            std::string name = url_file_name(u);
+            auto digest = fetch_url(u, dir + "/" + name, c.checksum);
+            if (!digest) return std::unexpected(digest.error());
+            patterns.push_back(name);
+            from_key += u + "=" + *digest + ";";
+        }
+        root_path = dir;
+    } else if (!c.heredocs.empty()) {
         std::string dir = run.store.root() + "/build/heredoc-" + random_hex(8);
         if (auto r = image::fsutil::mkdirs(dir, 0700); !r) return std::unexpected(r.error());
         plan.scratch = std::shared_ptr<void>(nullptr, [dir](void*) { (void)linuxfs::remove_all(dir); });
@@ -101,7 +126,6 @@ Result<CopyPlan> plan_copy(BuildRun& run, const df::Copy& c, const ImageState& s
     auto root = ctx::SourceRoot::open(root_path, ignore, is_context);
     if (!root) return std::unexpected(root.error());
     auto src = std::make_shared<ctx::SourceRoot>(std::move(*root));
-    std::vector<std::string> patterns = c.sources;
     for (auto& h : c.heredocs) patterns.push_back(h.name);
     auto resolved = ctx::resolve_sources(*src, patterns);
     if (!resolved) return fail("{} failed: {}", what, resolved.error().message);
@@ -112,9 +136,10 @@ Result<CopyPlan> plan_copy(BuildRun& run, const df::Copy& c, const ImageState& s
     plan.describe = join(patterns, " ") + " " + c.dest;
     plan.cache_text = fmt::format("from={}\ndigest={}\nchown={}\nchmod={}\ndest={}\nadd={}\n", from_key, *digest, c.chown,
                                   c.chmod, dest, c.add);
-    plan.apply = [copy = c, src, sources = std::move(*resolved), dest, what](const std::string& rootfs) -> Result<void> {
+    plan.apply = [copy = c, src, sources = std::move(*resolved), dest, what, urls](const std::string& rootfs) -> Result<void> {
         auto opts = owner_options(copy, rootfs);
         if (!opts) return std::unexpected(opts.error());
+        if (urls != 0) opts->extract_archives = false;  // docker never unpacks a download
         if (!copy.heredocs.empty() && !opts->chmod) opts->chmod = 0644;  // BuildKit's mode for heredoc files
         if (auto r = ctx::copy_sources(*src, sources, rootfs, dest, *opts); !r) return fail("{} failed: {}", what, r.error().what());
         return {};

@@ -260,6 +260,37 @@ TEST_F(Build, BuiltImagePushesAndSkopeoCopiesItBack) {
     EXPECT_EQ(r.out, "pushed\n") << r;
 }
 
+TEST_F(Build, AddDownloadsAUrlAndChecksItsDigest) {
+    // A web server on the test's own loopback.
+    fs::create_directories(dir_ + "/www");
+    std::ofstream(dir_ + "/www/remote.txt") << "from the web\n";
+    int port = test_registry::free_port();
+    pid_t srv = spawn_quiet({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir_ + "/www",
+                             std::to_string(port)});
+    struct Kill {
+        pid_t p;
+        ~Kill() {
+            kill(p, SIGKILL);
+            waitpid(p, nullptr, 0);
+        }
+    } k{srv};
+    ASSERT_TRUE(eventually([&] { return test_registry::port_open(port); }));
+    std::string url = "http://127.0.0.1:" + std::to_string(port) + "/remote.txt";
+    std::string good = "sha256:" + json::parse(run({"/bin/sh", "-c", "sha256sum " + dir_ + "/www/remote.txt | "
+                                                                     "sed 's/ .*//;s/^/\"/;s/$/\"/'"}).out).get<std::string>();
+    write("Dockerfile", "FROM busybox\nADD --checksum=" + good + " " + url + " /dl/\nADD " + url + " /named.txt\n");
+    auto p = build({"-t", "dl"});
+    ASSERT_EQ(p.code, 0) << p;
+    auto r = brig_run_image("dl", {"--rm"}, {"sh", "-c", "cat /dl/remote.txt /named.txt; stat -c %a /named.txt"});
+    EXPECT_EQ(r.out, "from the web\nfrom the web\n600\n") << r;
+    write("Dockerfile", "FROM busybox\nADD --checksum=sha256:" + std::string(64, '0') + " " + url + " /dl/\n");
+    auto bad = build({});
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.err.find("checksum mismatch"), std::string::npos) << bad.err;
+    write("Dockerfile", "FROM busybox\nCOPY " + url + " /x\n");
+    EXPECT_NE(build({}).code, 0);
+}
+
 TEST_F(Build, SourceDateEpochGivesTheSameImageId) {
     write("Dockerfile", "FROM busybox\nRUN echo x > /x\nCOPY Dockerfile /\n");
     auto a = build_id({"--no-cache", "--build-arg", "SOURCE_DATE_EPOCH=1700000000"});
