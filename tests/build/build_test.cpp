@@ -291,6 +291,19 @@ TEST_F(Build, AddDownloadsAUrlAndChecksItsDigest) {
     EXPECT_NE(build({}).code, 0);
 }
 
+TEST_F(Build, ContextTarOnStdinAndDockerfileOnStdin) {
+    write("Dockerfile", "FROM busybox\nCOPY in.txt /in.txt\n");
+    write("in.txt", "from a tar\n");
+    std::string tar = run({"/bin/tar", "-C", ctx_, "-cf", "-", "."}).out;
+    auto p = brig({"build", "--cgroup-parent", cgroup_parent_, "-t", "fromtar", "-"}, 120s, tar);
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(brig_run_image("fromtar", {"--rm"}, {"cat", "/in.txt"}).out, "from a tar\n");
+    auto q = brig({"build", "--cgroup-parent", cgroup_parent_, "-t", "fromstdin", "-f", "-", ctx_}, 120s,
+                  "FROM busybox\nCOPY in.txt /again.txt\n");
+    ASSERT_EQ(q.code, 0) << q;
+    EXPECT_EQ(brig_run_image("fromstdin", {"--rm"}, {"cat", "/again.txt"}).out, "from a tar\n");
+}
+
 TEST_F(Build, SourceDateEpochGivesTheSameImageId) {
     write("Dockerfile", "FROM busybox\nRUN echo x > /x\nCOPY Dockerfile /\n");
     auto a = build_id({"--no-cache", "--build-arg", "SOURCE_DATE_EPOCH=1700000000"});

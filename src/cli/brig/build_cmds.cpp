@@ -127,12 +127,12 @@ int run_build(const Globals& g, const BuildFlags& f) {
     if (!e) return report_error(e.error().what(), 125);
     auto store = image::Store::open(g.root);
     if (!store) return report_error(store.error().what(), 125);
+    if (f.file == "-" && f.context == "-") return report_error("-f - and a context on stdin cannot be used together", 1);
     Result<build::context::Context> ctx = f.context == "-" ? build::context::from_tar(STDIN_FILENO, g.root + "/tmp")
                                                             : build::context::open_dir(f.context, f.file);
     if (!ctx) return report_error(ctx.error().what(), 1);
-    auto dockerfile = build::context::find_dockerfile(*ctx, f.file);
+    auto dockerfile = f.file == "-" ? Result<std::string>("-") : build::context::find_dockerfile(*ctx, f.file);
     if (!dockerfile) return report_error(dockerfile.error().what(), 1);
-    if (*dockerfile == "-" && f.context == "-") return report_error("-f - and a context on stdin cannot be used together", 1);
     auto opts = options_from(f, *ctx, *dockerfile);
     if (!opts) return report_error(opts.error().what(), 1);
     bool quiet = f.quiet || f.progress == "quiet";
