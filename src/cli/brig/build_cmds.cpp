@@ -136,7 +136,8 @@ int run_build(const Globals& g, const BuildFlags& f) {
     auto opts = options_from(f, *ctx, *dockerfile);
     if (!opts) return report_error(opts.error().what(), 1);
     bool quiet = f.quiet || f.progress == "quiet";
-    build::Progress progress(stderr, quiet);
+    bool tty = f.progress == "tty" || (f.progress == "auto" && ::isatty(STDERR_FILENO) == 1);
+    build::Progress progress(stderr, quiet ? build::ProgressMode::Quiet : tty ? build::ProgressMode::Tty : build::ProgressMode::Plain);
     auto r = build::build(*e, *store, *opts, progress);
     if (!r) return report_error(r.error().what(), 1);
     if (!r->warnings.empty())
