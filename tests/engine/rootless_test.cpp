@@ -236,5 +236,23 @@ TEST_F(Rootless, RunAsUnprivilegedUser) {
     EXPECT_TRUE(eventually([&] { return processes_of(uid_).empty(); }));
 }
 
+// brig build as the user: RUN in a rootless container, COPY with --chown, the layers in the
+// user's store; the image runs with the files owned as built.
+TEST_F(Rootless, BuildAsUnprivilegedUser) {
+    auto p = as_user({"load", "-i", BRIG_ET_IMAGE});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string ctx = home_ + "/ctx";
+    fs::create_directories(ctx);
+    std::ofstream(ctx + "/Dockerfile") << "FROM busybox\nRUN echo built > /built && mkdir /owned\n"
+                                          "COPY --chown=1000:1000 file.txt /owned/\nRUN rm /etc/motd 2>/dev/null; true\n";
+    std::ofstream(ctx + "/file.txt") << "copied\n";
+    for (auto& f : {ctx, ctx + "/Dockerfile", ctx + "/file.txt"}) ASSERT_EQ(chown(f.c_str(), uid_, gid_), 0);
+    p = as_user({"build", "--progress", "plain", "--network", "none", "-t", "rl-built", ctx}, 120s);
+    ASSERT_EQ(p.code, 0) << p;
+    p = as_user({"run", "--rm", "rl-built", "sh", "-c", "cat /built /owned/file.txt; stat -c %u:%g /owned/file.txt /built"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "built\ncopied\n1000:1000\n0:0\n") << p;
+}
+
 }  // namespace
 }  // namespace brig::test
