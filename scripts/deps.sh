@@ -17,6 +17,7 @@ PACKAGES=(
     libfmt-dev
     libseccomp-dev
     libcli11-dev        # the brig engine CLI (header-only)
+    libboost-dev        # brig_api: Boost.Beast's HTTP parser and Asio (header-only; measured vs cpp-httplib, libmicrohttpd)
     busybox-static      # the embedded default image (scripts/mkrootfs.sh)
     iproute2            # ip: network namespaces in tests
     util-linux          # unshare, mount
@@ -41,6 +42,7 @@ PACKAGES=(
     apache2-utils       # tests: htpasswd (bcrypt) for the registry's basic auth
     openssl             # tests: a throwaway key + certificate for the registry's token auth
     skopeo              # tests: an independent registry client (brig's pushes read by it, and its pushes by brig)
+    buildah             # tests: the differential build test (tests/interop/build_diff.sh) and bench/build.sh
     podman              # tests/interop: brig-oci as the runtime of podman,
     containerd          #   containerd (ctr)
     docker.io           #   and dockerd (daemons are never started by the install: see below)

@@ -24,8 +24,8 @@ namespace ctx = context;
 
 namespace {
 
-// --chown=user[:group], names looked up in the image being built. Docker: a user without a
-// group uses the user's numeric id as the group too.
+// --chown=user[:group], names looked up in the image being built. A user name without a group
+// takes the user's primary group (as docker and buildah do); a bare uid the same number.
 Result<ctx::CopyOptions> owner_options(const df::Copy& c, const std::string& rootfs) {
     ctx::CopyOptions o;
     o.extract_archives = c.add;
@@ -36,7 +36,8 @@ Result<ctx::CopyOptions> owner_options(const df::Copy& c, const std::string& roo
     auto u = engine::resolve_user(rootfs, user);
     if (!u) return std::unexpected(std::move(u.error()).context("--chown=" + c.chown));
     o.uid = u->uid;
-    o.gid = u->uid;
+    bool numeric = !user.empty() && user.find_first_not_of("0123456789") == std::string::npos;
+    o.gid = numeric ? u->uid : u->gid;
     if (colon != std::string::npos) {
         auto g = engine::resolve_user(rootfs, "0:" + c.chown.substr(colon + 1));
         if (!g) return std::unexpected(std::move(g.error()).context("--chown=" + c.chown));

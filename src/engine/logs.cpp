@@ -36,11 +36,13 @@ bool parse_line(const std::string& line, Entry& e) {
     }
 }
 
-void emit(const Entry& e, const LogsOptions& o) {
+bool emit(const Entry& e, const LogsOptions& o) {
+    if (o.sink) return o.sink(e.stream == "stderr", o.timestamps ? e.time + " " + e.log : e.log);
     FILE* out = e.stream == "stderr" ? stderr : stdout;
     if (o.timestamps) std::fprintf(out, "%s ", e.time.c_str());
     std::fwrite(e.log.data(), 1, e.log.size(), out);
     std::fflush(out);
+    return true;
 }
 
 bool in_window(const Entry& e, const std::string& since, const std::string& until) {
@@ -91,12 +93,13 @@ Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsO
                 if (*opts.tail == 0) continue;
                 tail.push_back(std::move(en));
                 if (tail.size() > *opts.tail) tail.pop_front();
-            } else {
-                emit(en, opts);
+            } else if (!emit(en, opts)) {
+                return {};
             }
         }
     }
-    for (const auto& en : tail) emit(en, opts);
+    for (const auto& en : tail)
+        if (!emit(en, opts)) return {};
     if (!opts.follow) return {};
 
     // Follow: read what the monitor appends until the container stops (and the log is drained).
@@ -118,7 +121,10 @@ Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsO
             size_t nl;
             while ((nl = partial.find('\n')) != std::string::npos) {
                 Entry en;
-                if (parse_line(partial.substr(0, nl), en) && in_window(en, *since, *until)) emit(en, opts);
+                if (parse_line(partial.substr(0, nl), en) && in_window(en, *since, *until) && !emit(en, opts)) {
+                    std::fclose(f);
+                    return {};
+                }
                 partial.erase(0, nl + 1);
             }
         }
@@ -134,6 +140,7 @@ Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsO
             continue;
         }
         if (last_round && !got) break;
+        if (!got && opts.sink && !opts.sink(false, "")) break;  // the reader is gone
         auto live = e.store.live_state(rec);
         if (!live.running() && !(live.status == "created" && live.monitor_alive)) last_round = true;
         if (!linuxfs::exists(e.store.dir(rec.id))) break;

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/error.hpp"
 #include "engine/engine.hpp"
@@ -16,6 +18,10 @@ struct LogsOptions {
     std::optional<size_t> tail;  // last N lines
     std::string since, until;    // RFC 3339 timestamps, unix seconds, or durations ("10m")
     bool timestamps = false;
+    // Where each entry goes (its stream, and the text with the timestamp when asked); false
+    // stops the reading (the Docker API's client went away); while following, an empty text asks
+    // whether the reader is still there. Empty: our stdout and stderr.
+    std::function<bool(bool is_stderr, std::string_view text)> sink;
 };
 
 Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsOptions& opts);

@@ -170,7 +170,20 @@ Result<std::set<std::string>> capabilities_of(const HostConfig& hc) {
 
 // ---- process ----
 
-// PATH and HOSTNAME unless the image or the user set them, then theirs, then TERM for a tty.
+// The user's home from the image's /etc/passwd (by name or uid), as docker sets HOME: "/root"
+// for root without an entry, "/" for anyone else without one.
+std::string home_of(const ContainerRecord& rec) {
+    std::string u = rec.user.substr(0, rec.user.find(':'));
+    if (u.empty()) u = "0";
+    if (auto passwd = read_in_root(rec.rootfs, "/etc/passwd"))
+        for (auto& line : split(*passwd, '\n')) {
+            auto f = split(line, ':');
+            if (f.size() >= 6 && (f[0] == u || f[2] == u)) return f[5].empty() ? "/" : f[5];
+        }
+    return u == "0" || u == "root" ? "/root" : "/";
+}
+
+// PATH, HOSTNAME and HOME unless the image or the user set them, then theirs, then TERM for a tty.
 std::vector<std::string> env_of(const ContainerRecord& rec) {
     auto has = [&](std::string_view prefix) {
         return std::ranges::any_of(rec.env, [&](const std::string& e) { return e.starts_with(prefix); });
@@ -179,6 +192,7 @@ std::vector<std::string> env_of(const ContainerRecord& rec) {
     if (!has("PATH=")) env.emplace_back(kDefaultPath);
     if (!has("HOSTNAME=")) env.push_back("HOSTNAME=" + rec.hostname);
     env.insert(env.end(), rec.env.begin(), rec.env.end());
+    if (!has("HOME=")) env.push_back("HOME=" + home_of(rec));
     if (rec.tty && !has("TERM=")) env.emplace_back("TERM=xterm");
     return env;
 }

@@ -62,7 +62,8 @@ Result<ojson> inspect_json(const Store& store, const ImageRecord& rec) {
         {"OnBuild", c.value("OnBuild", ojson(nullptr))}, {"Labels", c.value("Labels", ojson(nullptr))},
     };
     if (c.contains("ExposedPorts")) config["ExposedPorts"] = c["ExposedPorts"];
-    if (c.contains("StopSignal")) config["StopSignal"] = c["StopSignal"];
+    for (const char* k : {"StopSignal", "Healthcheck", "Shell", "ArgsEscaped"})
+        if (c.contains(k)) config[k] = c[k];
     ojson layers = ojson::array();
     std::string lower;
     for (auto it = rec.layers.rbegin(); it != rec.layers.rend(); ++it) {
@@ -90,7 +91,7 @@ Result<ojson> inspect_json(const Store& store, const ImageRecord& rec) {
     out["Size"] = rec.size;
     out["GraphDriver"] = {{"Data", {{"LowerDir", lower}}}, {"Name", "overlay"}};
     out["RootFS"] = {{"Type", "layers"}, {"Layers", layers}};
-    out["Metadata"] = {{"LastTagTime", ""}};
+    out["Metadata"] = {{"LastTagTime", "0001-01-01T00:00:00Z"}};
     out["Descriptor"] = {{"mediaType", rec.manifest_media_type}, {"digest", rec.manifest_digest.str()},
                          {"size", store.blob_size(rec.manifest_digest).value_or(0)}};
     return out;

@@ -231,7 +231,8 @@ TEST(EngineSpec, ResolvesUserInTheRootfs) {
     EXPECT_EQ(p.cwd, "/srv");
     EXPECT_EQ(p.user.uid, 1000u);
     EXPECT_EQ(p.user.additionalGids, (std::vector<uint32_t>{50, 10}));
-    EXPECT_EQ(p.env, (std::vector<std::string>{"HOSTNAME=host1", "PATH=/x", "NEW=1", "TERM=xterm"}));
+    // HOME from the image's /etc/passwd, as docker sets it.
+    EXPECT_EQ(p.env, (std::vector<std::string>{"HOSTNAME=host1", "PATH=/x", "NEW=1", "HOME=/home/app", "TERM=xterm"}));
     EXPECT_TRUE(p.terminal);
     EXPECT_EQ(spec->root.path, root);
     std::system(("rm -rf " + root).c_str());

@@ -26,5 +26,7 @@ void add_container_commands(CLI::App& app, Globals& globals);  // container_cmds
 void add_image_commands(CLI::App& app, Globals& globals);  // image_cmds.cpp: images rmi load save import tag image ...
 void add_volume_commands(CLI::App& app, Globals& globals);  // volume_cmds.cpp: volume create ls inspect rm prune
 void add_build_commands(CLI::App& app, Globals& globals);   // build_cmds.cpp: build
+void add_service_commands(CLI::App& app, Globals& globals);  // service_cmds.cpp: system service (the Docker API)
+void add_image_build_commands(CLI::App& app, Globals& globals);  // image_build_cmds.cpp: history diff commit export builder
 
 }  // namespace brig::cli

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 
+#include "build/cache_prune.hpp"
 #include "common/scope.hpp"
 #include "image/archive.hpp"
 #include "image/inspect.hpp"
@@ -394,12 +395,13 @@ void add_inspect(CLI::App* parent, Globals& g) {
 
 void add_prune(CLI::App* parent, Globals& g) {
     struct Opts {
-        bool all = false, force = false;
+        bool all = false, force = false, build_cache = false;
     };
     auto o = std::make_shared<Opts>();
     auto* c = parent->add_subcommand("prune", "remove unused images, then unreferenced blobs and layers");
     c->add_flag("-a,--all", o->all, "remove all images no container uses, not just dangling ones");
     c->add_flag("-f,--force", o->force, "do not prompt (brig never prompts)");
+    c->add_flag("--build-cache", o->build_cache, "also remove the build cache and the cache mounts no build uses (as builder prune)");
     c->callback([o, &g] {
         auto store = open_store(g);
         if (!store) return void(g.exit_code = report_error(store.error().what()));
@@ -416,6 +418,12 @@ void add_prune(CLI::App* parent, Globals& g) {
             for (auto& u : res->untagged) lines.push_back("untagged: " + u);
             for (auto& d : res->deleted) lines.push_back("deleted: " + d);
         }
+        build::CachePrune cache;
+        if (o->build_cache) {  // before the gc, so the layers only the cache held go with it
+            auto c = build::prune_build_cache(*store);
+            if (!c) return void(g.exit_code = report_error(c.error().what()));
+            cache = std::move(*c);
+        }
         auto keep = engine::layers_in_use(*store);
         if (!keep) return void(g.exit_code = report_error(keep.error().what()));
         auto st = store->gc(*keep);
@@ -425,7 +433,8 @@ void add_prune(CLI::App* parent, Globals& g) {
             for (auto& l : lines) fmt::print("{}\n", l);
             fmt::print("\n");
         }
-        fmt::print("Total reclaimed space: {}\n", human_size(static_cast<int64_t>(st->bytes_freed)));
+        if (!cache.deleted.empty()) fmt::print("Deleted build cache objects:\n{}\n\n", fmt::join(cache.deleted, "\n"));
+        fmt::print("Total reclaimed space: {}\n", human_size(static_cast<int64_t>(st->bytes_freed + cache.bytes)));
     });
 }
 

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
     add_image_commands(app, globals);
     add_volume_commands(app, globals);
     add_build_commands(app, globals);
+    add_service_commands(app, globals);
+    add_image_build_commands(app, globals);
     one_value_per_flag(app);
 
     try {

@@ -1,0 +1,166 @@
+// Containers: list, create, inspect, start, stop, restart, kill, remove. Each handler turns
+// the request into one engine call and its result into docker's JSON (or status).
+#include <algorithm>
+
+#include <fmt/core.h>
+
+#include "api/container_list.hpp"
+#include "api/create_request.hpp"
+#include "api/errors.hpp"
+#include "api/service.hpp"
+#include "engine/create.hpp"
+#include "engine/present.hpp"
+
+namespace brig::api {
+
+using nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+// Shared with stream_handlers.cpp.
+Result<engine::ContainerRecord> find_container(const engine::Engine& e, const std::string& ref) {
+    auto id = e.store.resolve(ref);
+    if (!id) return std::unexpected(id.error());
+    auto rec = e.store.load(*id);
+    if (!rec) return fail("No such container: {}", ref);
+    return rec;
+}
+
+namespace {
+
+Result<Response> list(const Service& s, const Request& req) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto filters = parse_filters(req.q("filters").value_or(""));
+    if (!filters) return error_response(400, filters.error().message);
+    bool all = req.q_bool("all");
+    auto limit = req.q_int("limit");
+    if (!limit) return error_response(400, limit.error().message);
+    struct Row {
+        engine::ContainerRecord rec;
+        engine::LiveState live;
+    };
+    std::vector<Row> rows;
+    for (const auto& id : e->store.ids()) {
+        auto rec = e->store.load(id);
+        if (!rec) continue;
+        auto live = e->store.live_state(*rec);
+        if (!all && !live.running() && !filters->contains("status") && !filters->contains("exited")) continue;
+        auto m = container_matches(*filters, *rec, live);
+        if (!m) return error_response(400, m.error().message);
+        if (*m) rows.push_back({std::move(*rec), live});
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.rec.created > b.rec.created; });
+    if (*limit && **limit > 0 && rows.size() > static_cast<size_t>(**limit)) rows.resize(static_cast<size_t>(**limit));
+    ojson out = ojson::array();
+    for (const auto& r : rows) {
+        out.push_back(container_summary(r.rec, r.live));
+        out.back()["NetworkSettings"]["Networks"][r.rec.host.network_mode] = ojson::object();
+    }
+    return Response::json(200, out);
+}
+
+Result<Response> create(Service& s, const Request& req) {
+    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return error_response(400, "invalid JSON in the request body");
+    auto rq = create_request_from_json(body, req.q("name").value_or(""));
+    if (!rq) return error_response(400, rq.error().message);
+    if (auto v = engine::validate(*rq); !v) return error_response(400, v.error().message);
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = engine::create_container(*e, *rq);
+    if (!rec) {
+        if (rec.error().message.starts_with("Unable to find image"))
+            return error_response(404, fmt::format("No such image: {}", rq->image));
+        return std::unexpected(rec.error());
+    }
+    return Response::json(201, json{{"Id", rec->id}, {"Warnings", json::array()}});
+}
+
+Result<Response> inspect(const Service& s, const Request& req) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    return Response::json(200, engine::inspect_json(*e, *rec, e->store.live_state(*rec)));
+}
+
+Result<Response> start(Service& s, const Request& req) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    if (e->store.live_state(*rec).running()) return Response::no_content(304);
+    // An attach that came first gets the started container's socket: no output is missed.
+    bool attach = s.broker.expected(rec->id);
+    auto sock = engine::start_container(*e, rec->id, attach);
+    if (!sock) {
+        if (attach) s.broker.deliver(rec->id, std::nullopt);
+        return std::unexpected(sock.error());
+    }
+    if (attach) s.broker.deliver(rec->id, std::move(*sock));
+    return Response::no_content();
+}
+
+Result<std::optional<int>> stop_timeout(const Request& req) {
+    auto t = req.q_int("t");
+    if (!t) return std::unexpected(t.error());
+    if (!*t || **t < 0) return std::optional<int>();
+    return std::optional<int>(static_cast<int>(**t));
+}
+
+Result<Response> stop(Service& s, const Request& req, bool restart) {
+    auto t = stop_timeout(req);
+    if (!t) return error_response(400, t.error().message);
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    bool running = e->store.live_state(*rec).running();
+    if (!running && !restart) return Response::no_content(304);
+    if (running)
+        if (auto r = engine::stop_container(*e, rec->id, *t); !r) return std::unexpected(r.error());
+    if (restart)
+        if (auto r = engine::start_container(*e, rec->id, false); !r) return std::unexpected(r.error());
+    return Response::no_content();
+}
+
+Result<Response> kill(Service& s, const Request& req) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    std::string sig = req.q("signal").value_or("");
+    if (sig.empty()) sig = "SIGKILL";
+    if (!e->store.live_state(*rec).running())
+        return error_response(409, fmt::format("Container {} is not running", rec->id));
+    if (auto r = engine::kill_container(*e, rec->id, sig); !r) {
+        if (r.error().message.starts_with("invalid signal")) return error_response(400, r.error().message);
+        return std::unexpected(r.error());
+    }
+    return Response::no_content();
+}
+
+Result<Response> remove(Service& s, const Request& req) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    if (auto r = engine::remove_container(*e, rec->id, req.q_bool("force"), req.q_bool("v")); !r)
+        return std::unexpected(r.error());
+    return Response::no_content();
+}
+
+}  // namespace
+
+void add_container_routes(Router& r, Service& s) {
+    r.add("GET", "/containers/json", [&s](Request& q) { return list(s, q); });
+    r.add("POST", "/containers/create", [&s](Request& q) { return create(s, q); });
+    r.add("GET", "/containers/{id}/json", [&s](Request& q) { return inspect(s, q); });
+    r.add("POST", "/containers/{id}/start", [&s](Request& q) { return start(s, q); });
+    r.add("POST", "/containers/{id}/stop", [&s](Request& q) { return stop(s, q, false); });
+    r.add("POST", "/containers/{id}/restart", [&s](Request& q) { return stop(s, q, true); });
+    r.add("POST", "/containers/{id}/kill", [&s](Request& q) { return kill(s, q); });
+    r.add("DELETE", "/containers/{id}", [&s](Request& q) { return remove(s, q); });
+}
+
+}  // namespace brig::api

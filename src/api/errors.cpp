@@ -1,0 +1,38 @@
+#include "api/errors.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace brig::api {
+
+namespace {
+
+bool contains_ci(std::string_view hay, std::string_view needle) {
+    auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+    return it != hay.end();
+}
+
+}  // namespace
+
+int status_for(const Error& e) {
+    std::string_view m = e.message;
+    static constexpr std::array not_found = {"No such container", "No such image", "No such object", "No such volume",
+                                             "No such network", "No such exec", "not found"};
+    for (auto s : not_found)
+        if (contains_ci(m, s)) return 404;
+    static constexpr std::array conflict = {"already in use", "Conflict.", "cannot remove container", "is not running",
+                                            "is already running", "is not paused", "is paused", "cannot attach to a stopped"};
+    for (auto s : conflict)
+        if (contains_ci(m, s)) return 409;
+    static constexpr std::array bad = {"invalid", "conflicting options", "must be", "no image given", "unknown",
+                                       "no command specified", "requires", "bad format"};
+    for (auto s : bad)
+        if (contains_ci(m, s)) return 400;
+    return 500;
+}
+
+Response error_from(const Error& e) { return error_response(status_for(e), e.what()); }
+
+}  // namespace brig::api

@@ -1,0 +1,86 @@
+// Images: GET /images/json (docker's ImageSummary) and GET /images/{name}/json (inspect,
+// image/inspect.hpp as `brig image inspect` shows it).
+#include <ctime>
+
+#include <fmt/core.h>
+
+#include "api/service.hpp"
+#include "engine/present.hpp"
+#include "image/inspect.hpp"
+#include "image/store.hpp"
+
+namespace brig::api {
+
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+Result<Response> list(const Service& s, const Request& req) {
+    auto filters = parse_filters(req.q("filters").value_or(""));
+    if (!filters) return error_response(400, filters.error().message);
+    auto store = image::Store::open(s.root);
+    if (!store) return std::unexpected(store.error());
+    auto images = store->list_images();
+    if (!images) return std::unexpected(images.error());
+    ojson out = ojson::array();
+    for (const auto& rec : *images) {
+        auto j = image::inspect_json(*store, rec);
+        if (!j) continue;
+        ojson labels = (*j)["Config"].value("Labels", ojson(nullptr));
+        if (labels.is_null()) labels = ojson::object();
+        bool keep = true;
+        for (const auto& [key, values] : *filters) {
+            for (const auto& v : values) {
+                if (key == "reference") {
+                    bool any = false;
+                    for (const auto& t : (*j)["RepoTags"]) {
+                        std::string tag = t.get<std::string>();
+                        any = any || tag == v || tag.substr(0, tag.rfind(':')) == v;
+                    }
+                    keep = keep && any;
+                } else if (key == "label") {
+                    auto eq = v.find('=');
+                    std::string k = v.substr(0, eq);
+                    keep = keep && labels.contains(k) && (eq == std::string::npos || labels[k] == v.substr(eq + 1));
+                } else if (key != "dangling") {
+                    return error_response(400, fmt::format("invalid filter '{}'", key));
+                }
+            }
+        }
+        if (!keep) continue;
+        int64_t created = std::max<int64_t>(0, static_cast<int64_t>(std::time(nullptr)) - engine::seconds_since(rec.created));
+        out.push_back({
+            {"Id", rec.id.str()},
+            {"ParentId", ""},
+            {"RepoTags", (*j)["RepoTags"]},
+            {"RepoDigests", (*j)["RepoDigests"]},
+            {"Created", created},
+            {"Size", rec.size},
+            {"SharedSize", -1},
+            {"VirtualSize", rec.size},
+            {"Labels", labels},
+            {"Containers", -1},
+        });
+    }
+    return Response::json(200, out);
+}
+
+Result<Response> inspect(const Service& s, const Request& req) {
+    auto store = image::Store::open(s.root);
+    if (!store) return std::unexpected(store.error());
+    const std::string& name = req.params.at("name");
+    auto rec = store->find_image(name);
+    if (!rec) return error_response(404, fmt::format("No such image: {}", name));
+    auto j = image::inspect_json(*store, *rec);
+    if (!j) return std::unexpected(j.error());
+    return Response::json(200, *j);
+}
+
+}  // namespace
+
+void add_image_routes(Router& r, Service& s) {
+    r.add("GET", "/images/json", [&s](Request& q) { return list(s, q); });
+    r.add("GET", "/images/{name*}/json", [&s](Request& q) { return inspect(s, q); });
+}
+
+}  // namespace brig::api

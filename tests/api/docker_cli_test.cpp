@@ -1,0 +1,155 @@
+// The real docker CLI (docker.io 20.10, /usr/bin/docker) against `brig system service` on a
+// socket in the test's dir, in the test's own network namespace (fixture.hpp). Every container
+// gets the fixture's cgroup parent through --cgroup-parent (HostConfig.CgroupParent).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixture.hpp"
+
+namespace brig::test {
+namespace {
+
+class DockerCli : public EngineFixture {
+protected:
+    void SetUp() override {
+        EngineFixture::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        if (!fs::exists("/usr/bin/docker")) GTEST_SKIP() << "needs /usr/bin/docker (docker.io)";
+        auto p = brig({"load", "-i", BRIG_ET_IMAGE});
+        ASSERT_EQ(p.code, 0) << p;
+        sock_ = dir_ + "/docker.sock";
+        log_ = dir_ + "/service.log";
+        auto argv = brig_argv({"system", "service", "--time", "0", "unix://" + sock_});
+        service_ = fork();
+        if (service_ == 0) {
+            int devnull = open("/dev/null", O_RDONLY);
+            int log = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            dup2(devnull, 0);
+            dup2(log, 1);
+            dup2(log, 2);
+            std::vector<char*> a;
+            for (auto& s : argv) a.push_back(s.data());
+            a.push_back(nullptr);
+            execv(a[0], a.data());
+            _exit(127);
+        }
+        ASSERT_GT(service_, 0);
+        ASSERT_TRUE(eventually([&] { return fs::exists(sock_); })) << slurp(log_);
+    }
+
+    void TearDown() override {
+        if (service_ > 0) {
+            kill(service_, SIGTERM);
+            if (!eventually([&] { return waitpid(service_, nullptr, WNOHANG) == service_; }, 5s)) {
+                kill(service_, SIGKILL);
+                waitpid(service_, nullptr, 0);
+            }
+        }
+        EngineFixture::TearDown();
+    }
+
+    Proc docker(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
+        args.insert(args.begin(), {"/usr/bin/docker", "--config", dir_ + "/docker-config", "-H", "unix://" + sock_});
+        auto p = run(args, timeout);
+        if (p.code != 0) std::cerr << "service log:\n" << slurp(log_) << "\n";
+        return p;
+    }
+
+    std::string sock_, log_;
+    pid_t service_ = -1;
+};
+
+TEST_F(DockerCli, Version) {
+    auto p = docker({"version", "--format", "{{.Server.Version}} {{.Server.APIVersion}} {{.Server.Os}}"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_NE(p.out.find(" 1.43 linux"), std::string::npos) << p;
+}
+
+TEST_F(DockerCli, RunRmEcho) {
+    auto p = docker({"run", "--rm", "--cgroup-parent", cgroup_parent_, "busybox", "echo", "hi"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "hi\n");
+    // --rm: gone, as `brig ps -a` sees it too.
+    EXPECT_TRUE(eventually([&] { return brig({"ps", "-a", "-q"}).out.empty(); })) << brig({"ps", "-a"});
+    // The exit code and stderr come through.
+    p = docker({"run", "--rm", "--cgroup-parent", cgroup_parent_, "busybox", "sh", "-c", "echo oops >&2; exit 3"});
+    EXPECT_EQ(p.code, 3) << p;
+    EXPECT_EQ(p.err, "oops\n");
+}
+
+TEST_F(DockerCli, DetachedLifecycle) {
+    auto p = docker({"run", "-d", "--name", "web", "--label", "app=t", "--cgroup-parent", cgroup_parent_, "busybox", "sh", "-c",
+                     "echo started; echo warn >&2; sleep 300"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string id = lines(p.out).at(0);
+    ASSERT_EQ(id.size(), 64u) << p;
+
+    p = docker({"ps", "--format", "{{.ID}} {{.Names}} {{.Image}} {{.Status}}"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_NE(p.out.find(id.substr(0, 12) + " web busybox Up"), std::string::npos) << p;
+    p = docker({"ps", "-q", "--filter", "label=app=t", "--filter", "status=running"});
+    EXPECT_EQ(p.out, id.substr(0, 12) + "\n") << p;
+    p = docker({"ps", "-q", "--filter", "name=nothing"});
+    EXPECT_EQ(p.out, "") << p;
+    // The same state through brig's own CLI.
+    EXPECT_NE(brig({"ps"}).out.find("web"), std::string::npos);
+
+    ASSERT_TRUE(eventually([&] { return docker({"logs", "web"}).out == "started\n"; })) << docker({"logs", "web"});
+    p = docker({"logs", "web"});
+    EXPECT_EQ(p.err, "warn\n") << p;
+
+    p = docker({"inspect", "--format", "{{.Id}} {{.Name}} {{.State.Status}} {{.HostConfig.CgroupParent}}", "web"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, id + " /web running " + cgroup_parent_ + "\n") << p;
+
+    p = docker({"stop", "-t", "1", "web"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "web\n");
+    p = docker({"ps", "-a", "--format", "{{.Names}} {{.State}}"});
+    EXPECT_EQ(p.out, "web exited\n") << p;
+    p = docker({"rm", "web"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(docker({"ps", "-aq"}).out, "");
+    p = docker({"rm", "web"});
+    EXPECT_NE(p.code, 0);
+    EXPECT_NE(p.err.find("No such container: web"), std::string::npos) << p;
+}
+
+TEST_F(DockerCli, StdinWaitKillRestart) {
+    // -i: the client's stdin through the hijacked connection, then its half-close as EOF.
+    std::vector<std::string> args = {"/usr/bin/docker", "--config", dir_ + "/docker-config", "-H", "unix://" + sock_,
+                                     "run", "--rm", "-i", "--cgroup-parent", cgroup_parent_, "busybox", "sh", "-c", "cat; echo done"};
+    auto p = run(args, 60s, "line1\nline2\n");
+    ASSERT_EQ(p.code, 0) << p << slurp(log_);
+    EXPECT_EQ(p.out, "line1\nline2\ndone\n");
+
+    p = docker({"run", "-d", "--name", "k", "--cgroup-parent", cgroup_parent_, "busybox", "sleep", "300"});
+    ASSERT_EQ(p.code, 0) << p;
+    p = docker({"restart", "-t", "1", "k"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}}", "k"}).out, "running\n");
+    p = docker({"kill", "k"});
+    EXPECT_EQ(p.code, 0) << p;
+    p = docker({"wait", "k"});
+    EXPECT_EQ(p.out, "137\n") << p;
+    p = docker({"kill", "k"});
+    EXPECT_NE(p.code, 0);
+    EXPECT_NE(p.err.find("is not running"), std::string::npos) << p;
+    EXPECT_EQ(docker({"rm", "k"}).code, 0);
+}
+
+TEST_F(DockerCli, Images) {
+    auto p = docker({"images", "--format", "{{.Repository}}:{{.Tag}}"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_NE(p.out.find("busybox:latest"), std::string::npos) << p;
+    p = docker({"image", "inspect", "--format", "{{.Os}} {{len .RepoTags}}", "busybox"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(p.out, "linux 1\n") << p;
+    p = docker({"inspect", "--type", "image", "--format", "{{.Os}}", "busybox"});
+    EXPECT_EQ(p.out, "linux\n") << p;
+}
+
+}  // namespace
+}  // namespace brig::test
