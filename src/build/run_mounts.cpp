@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <cstdlib>
 
 #include "build/context/context.hpp"
@@ -10,6 +12,7 @@
 #include "common/flock.hpp"
 #include "image/digest.hpp"
 #include "image/fsutil.hpp"
+#include "linux/fs.hpp"
 
 namespace brig::build {
 
@@ -38,7 +41,38 @@ Result<std::string> inside(const std::string& root, const std::string& rel, cons
     return p;
 }
 
+// mode=, uid=, gid= of a secret mount (validated by the parser: octal, decimal).
+uint32_t number_option(const df::Mount& m, std::string_view key, uint32_t def, int base) {
+    std::string v = option(m, key);
+    return v.empty() ? def : static_cast<uint32_t>(std::stoul(v, nullptr, base));
+}
+
 }  // namespace
+
+Result<SecretFile> SecretFile::make(const std::string& src, mode_t mode, uid_t uid, gid_t gid) {
+    auto data = linuxfs::read_file(src);
+    if (!data) return std::unexpected(std::move(data.error()).context("--secret src=" + src));
+    std::string tmpl = "/dev/shm/brig-secret-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) return sys_fail("create a directory for a secret in /dev/shm");
+    SecretFile f(tmpl);
+    UniqueFd fd(::open(f.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) return sys_fail("create {}", f.path());
+    for (size_t off = 0; off < data->size();) {
+        ssize_t n = ::write(fd.get(), data->data() + off, data->size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return sys_fail("write {}", f.path());
+        off += static_cast<size_t>(n);
+    }
+    if (::fchown(fd.get(), uid, gid) < 0) return sys_fail("secret {}: chown {}:{}", src, uid, gid);
+    if (::fchmod(fd.get(), mode) < 0) return sys_fail("secret {}: chmod {:o}", src, mode);
+    return f;
+}
+
+SecretFile::~SecretFile() {
+    if (dir_.empty()) return;
+    ::unlink(path().c_str());
+    ::rmdir(dir_.c_str());
+}
 
 Result<RunMounts> plan_run_mounts(BuildRun& run, const std::vector<df::Mount>& mounts, int stage_index) {
     RunMounts out;
@@ -55,7 +89,11 @@ Result<RunMounts> plan_run_mounts(BuildRun& run, const std::vector<df::Mount>& m
                 if (option(m, "required") == "true") return fail("RUN --mount=type=secret: secret {:?} was not given (--secret id={},src=...)", id, id);
                 continue;
             }
-            out.points.push_back({.type = "bind", .source = s->src, .destination = target, .rw = false});
+            auto copy = SecretFile::make(s->src, number_option(m, "mode", 0400, 8), number_option(m, "uid", 0, 10),
+                                         number_option(m, "gid", 0, 10));
+            if (!copy) return std::unexpected(std::move(copy.error()).context("RUN --mount=type=secret,id=" + id));
+            out.points.push_back({.type = "bind", .source = copy->path(), .destination = target, .rw = false});
+            out.secrets.push_back(std::move(*copy));
             out.cache_text += "secret:" + target + "\n";
             continue;
         }

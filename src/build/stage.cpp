@@ -11,6 +11,7 @@
 #include "build/layer_commit.hpp"
 #include "build/run_mounts.hpp"
 #include "build/run_step.hpp"
+#include "build/workdir_step.hpp"
 #include "build/workspace.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
@@ -145,6 +146,7 @@ private:
         if (auto* c = std::get_if<df::Copy>(&*cmd)) return do_copy(*c);
         if (std::holds_alternative<df::From>(*cmd)) return fail("FROM inside a stage");
         if (auto r = apply_metadata(st_, *cmd); !r) return r;
+        if (std::holds_alternative<df::Workdir>(*cmd)) return do_workdir(ins);
         bool fixed = run_.opts.source_date_epoch || st_.last_created.empty();
         add_history(st_, ins.original, fixed ? run_.created_now() : st_.last_created, true);
         key_ = chain_key(key_, ins.keyword, st_.config.dump());
@@ -229,6 +231,13 @@ private:
             }
             return {};
         });
+    }
+
+    // The directory is made now, in a layer of its own when it was missing (workdir_step.hpp).
+    Result<void> do_workdir(const df::Instruction& ins) {
+        std::string dir = st_.workdir(), user = st_.user();
+        return cached_or(ins.original, "user=" + user + "\nworkdir=" + dir,
+                         [&](Workspace& ws, int) { return make_workdir(ws.rootfs(), dir, user); });
     }
 
     Result<void> do_copy(const df::Copy& c) {

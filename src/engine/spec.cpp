@@ -105,7 +105,9 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
             if (!found) return fail("unable to find group {}: no matching entries in group file", g);
         }
     }
-    if (group && !user_name.empty()) {
+    // The user's other groups from /etc/group only when no group is named: "uid:gid" and
+    // "name:group" give exactly that group (docker, runc's GetExecUser).
+    if (group && !user_name.empty() && g.empty()) {
         std::istringstream in(*group);
         for (std::string line; std::getline(in, line);) {
             auto f = split(line, ':');

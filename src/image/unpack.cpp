@@ -388,6 +388,14 @@ private:
                                           [&] { return ::linkat(tfd.get(), tname.c_str(), lp->fd, name.c_str(), 0); });
                 if (!r) return std::unexpected(std::move(r.error()));
                 if (*r < 0) return sys_fail("tar entry '{}': hard link to '{}'", e.path, e.linkname);
+                // The link's own header applies to the shared inode, the last header winning
+                // (docker's archive package); a link to a symlink is never followed.
+                struct stat lst {};
+                if (::fstatat(lp->fd, name.c_str(), &lst, AT_SYMLINK_NOFOLLOW) < 0) return sys_fail("tar entry '{}': stat", e.path);
+                if (needs_chown(lp->depth, e.uid, e.gid) && ::fchownat(lp->fd, name.c_str(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW) < 0)
+                    return sys_fail("tar entry '{}': chown", e.path);
+                if (!S_ISLNK(lst.st_mode) && ::fchmodat(lp->fd, name.c_str(), e.mode & 07777, 0) < 0)
+                    return sys_fail("tar entry '{}': chmod", e.path);
                 return {};
             }
             case TarType::CharDev:

@@ -31,9 +31,10 @@ TEST(CopySemantics, DirectoryCopiesItsContents) {
     // Created by the trailing slash: 0755; sub keeps its mode, y.txt its 0600.
     EXPECT_EQ(lst(e.dst + "/app").st_mode & 07777, 0755u);
     EXPECT_EQ(lst(e.dst + "/app/sub/y.txt").st_mode & 07777, 0600u);
-    // Without a slash, a missing dest is made from the source directory (its mode 0751).
+    // Without a slash too, a missing dest is made 0755, not from the source directory (0751),
+    // as docker and buildah do (tests/interop/build_cases/copy).
     ASSERT_COPY(e.copy({"dir"}, "/other"));
-    EXPECT_EQ(lst(e.dst + "/other").st_mode & 07777, 0751u);
+    EXPECT_EQ(lst(e.dst + "/other").st_mode & 07777, 0755u);
     EXPECT_EQ(slurp(e.dst + "/other/sub/y.txt"), "y");
     // The context root itself.
     ASSERT_COPY(e.copy({"."}, "/"));
@@ -120,6 +121,16 @@ TEST(CopySemantics, MtimesAndHardLinksKept) {
     EXPECT_EQ(lst(e.dst + "/m/sub").st_mtim.tv_sec, 1500000000);
     EXPECT_EQ(lst(e.dst + "/m/x.txt").st_ino, lst(e.dst + "/m/sub/hard").st_ino);
     EXPECT_EQ(lst(e.dst + "/m/x.txt").st_nlink, 2u);
+}
+
+// Two sources that are hard links of each other are copied each on its own (docker, buildah).
+TEST(CopySemantics, HardLinksBetweenSourcesAreNotKept) {
+    Env e;
+    ASSERT_EQ(::link((e.ctx + "/a.txt").c_str(), (e.ctx + "/hard-a.txt").c_str()), 0);
+    ASSERT_COPY(e.copy({"a.txt", "hard-a.txt"}, "/pair/"));
+    EXPECT_NE(lst(e.dst + "/pair/a.txt").st_ino, lst(e.dst + "/pair/hard-a.txt").st_ino);
+    EXPECT_EQ(lst(e.dst + "/pair/a.txt").st_nlink, 1u);
+    EXPECT_EQ(slurp(e.dst + "/pair/hard-a.txt"), "a");
 }
 
 TEST(CopySemantics, DestinationSymlinksStayInsideTheRoot) {

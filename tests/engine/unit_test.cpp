@@ -208,10 +208,18 @@ TEST(EngineSpec, ResolvesUserInTheRootfs) {
     EXPECT_EQ(u->uid, 1000u);
     EXPECT_EQ(u->gid, 1000u);
     EXPECT_EQ(u->additional_gids, (std::vector<uint32_t>{50, 10}));
+    u = resolve_user(root, "1000");  // a uid in passwd: its name's groups too
+    ASSERT_TRUE(u) << u.error().what();
+    EXPECT_EQ(u->additional_gids, (std::vector<uint32_t>{50, 10}));
     u = resolve_user(root, "0:staff");
     ASSERT_TRUE(u) << u.error().what();
     EXPECT_EQ(u->uid, 0u);
     EXPECT_EQ(u->gid, 50u);
+    EXPECT_TRUE(u->additional_gids.empty());  // a named group: no others (docker)
+    u = resolve_user(root, "1000:1000");
+    ASSERT_TRUE(u) << u.error().what();
+    EXPECT_EQ(u->gid, 1000u);
+    EXPECT_TRUE(u->additional_gids.empty());
     u = resolve_user(root, "nobody");
     ASSERT_FALSE(u);
     EXPECT_NE(u.error().message.find("unable to find user nobody"), std::string::npos);

@@ -42,6 +42,7 @@ public:
     }
 
     Result<void> run(const ResolvedSource& s, const InRoot& from) {
+        tree_.next_source();
         if (opts_.extract_archives && S_ISREG(from.st.st_mode)) {
             auto fd = open_resolved(from, O_RDONLY);
             if (!fd) return wrap(std::move(fd), s.shown);
@@ -54,16 +55,10 @@ public:
         if (t->exists && S_ISDIR(t->st.st_mode)) return into_dir(s, from, *t);
         if (src_dir) {
             if (t->exists) return fail("cannot copy to non-directory: /{}", t->rel);
-            // The directory is created from the source directory: its mode, owner rule, mtime.
-            if (::mkdirat(t->parent.get(), t->name.c_str(), 0700) < 0) return sys_fail("create directory /{}", t->rel);
-            auto out = open_resolved(*t, O_RDONLY | O_DIRECTORY);
-            if (!out) return std::unexpected(std::move(out.error()));
-            auto in = open_resolved(from, O_RDONLY | O_DIRECTORY);
-            if (!in) return wrap(std::move(in), s.shown);
-            if (auto r = tree_.copy_contents(in->get(), s.rel, out->get(), t->rel); !r) return r;
-            if (auto r = tree_.set_dir_meta(out->get(), from.st, t->rel); !r) return r;
-            ++stats().dirs;
-            return {};
+            // A new destination is made as a missing parent would be (0755, the --chown owner),
+            // not from the source directory: only the contents are copied (docker, buildah).
+            if (auto r = open_dest_dir(); !r) return r;
+            return into_dir(s, from, *dir_);
         }
         return tree_.copy_entry(from.parent.get(), from.name, s.rel, from.st, t->parent.get(), t->name, t->rel);
     }

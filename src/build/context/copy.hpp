@@ -3,8 +3,8 @@
 //   - `dest` is an absolute path inside the destination root (the builder joins it to the
 //     WORKDIR) and keeps the instruction's trailing slash: a dest ending in "/" (or "/.", or
 //     ".") names a directory, created with its missing parents if need be
-//   - a source directory copies its contents, not itself; into dest, which is created (with
-//     the source directory's mode, owner rule and mtime) when missing
+//   - a source directory copies its contents, not itself; into dest, which is created when
+//     missing as a missing parent is (0755, the --chown owner), not from the source directory
 //   - a source file goes into dest when dest is a directory (named with "/" or existing), else
 //     it becomes dest; an existing file there is replaced
 //   - more than one source (patterns or wildcard matches) needs a dest ending in "/"
@@ -13,7 +13,7 @@
 //     docker documents); else 0:0 for the build context and the original owners for a stage
 //   - --chmod applies to every file and directory copied (not to symlinks)
 //   - modes, mtimes (and atimes) are kept; symlinks below a source are copied as symlinks, never
-//     followed; files hard linked to each other within one COPY stay hard linked; extended
+//     followed; files hard linked to each other within one source stay hard linked; extended
 //     attributes are copied best effort (not security.selinux, no overlay metadata)
 //   - a directory where a file goes ("cannot replace to directory ... with file") and a
 //     non-directory where a directory goes ("cannot copy to non-directory: ...") are errors

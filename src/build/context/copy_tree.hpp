@@ -38,6 +38,9 @@ public:
     Result<void> set_dir_meta(int dfd, const struct stat& st, const std::string& dest_rel, bool existed = false);
 
     CopyStats& stats() { return stats_; }
+    // Each source of a COPY is copied on its own: hard links are kept within one source (a
+    // directory), not between two sources that are links of each other (docker, buildah).
+    void next_source() { links_.clear(); }
 
 private:
     uid_t owner_uid(const struct stat& st) const;
