@@ -1,6 +1,6 @@
 #include "cgroup/resources.hpp"
 
-#include <charconv>
+#include "common/strings.hpp"
 
 namespace brig::cgroup {
 
@@ -45,11 +45,7 @@ constexpr const char* kBase = "linux.resources";
 constexpr uint64_t kV1Unlimited = uint64_t{1} << 62;
 
 std::optional<uint64_t> to_u64(const std::optional<std::string>& s) {
-    if (!s) return std::nullopt;
-    uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-    if (ec != std::errc() || p != s->data() + s->size()) return std::nullopt;
-    return v;
+    return s ? parse_number<uint64_t>(*s) : std::nullopt;
 }
 
 // A nonzero value, or nullopt: runc reads 0 as "not set" for most integer fields.

@@ -2,6 +2,10 @@
 // file contents, flags and protocol fields, never user prose.
 #pragma once
 
+#include <charconv>
+#include <concepts>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +49,16 @@ inline KeyValue split_key_value(std::string_view s, char sep = '=') {
     return {s.substr(0, p), s.substr(p + 1), true};
 }
 
+// "KEY=VALUE" flags (--label, --opt) as a map; a bare KEY has an empty value, a later KEY wins.
+inline std::map<std::string, std::string> key_value_map(const std::vector<std::string>& items) {
+    std::map<std::string, std::string> out;
+    for (const auto& s : items) {
+        auto kv = split_key_value(s);
+        out[std::string(kv.key)] = std::string(kv.value);
+    }
+    return out;
+}
+
 // The parts with `sep` between them: join({"a", "b"}, ", ") -> "a, b".
 inline std::string join(const std::vector<std::string>& parts, std::string_view sep) {
     std::string out;
@@ -53,6 +67,17 @@ inline std::string join(const std::vector<std::string>& parts, std::string_view 
         out += parts[i];
     }
     return out;
+}
+
+// All of `s` as an integer of type T in `base`: no white space, no '+', a '-' only for a signed
+// T, nothing after the digits; nullopt when it is empty, malformed or does not fit in T.
+//   parse_number<int64_t>("-12") -> -12, parse_number<uint32_t>("4294967296") -> nullopt.
+template <std::integral T>
+std::optional<T> parse_number(std::string_view s, int base = 10) {
+    T v{};
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
 }
 
 }  // namespace brig

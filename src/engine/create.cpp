@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "common/scope.hpp"
+#include "common/time.hpp"
 #include "engine/image_source.hpp"
 #include "engine/netwire.hpp"
 #include "engine/rootless.hpp"
@@ -10,10 +11,9 @@
 #include "engine/usermap.hpp"
 #include "engine/volumes.hpp"
 #include "linux/fs.hpp"
+#include "linux/signals.hpp"
 #include "network/network.hpp"
 #include "oci/write.hpp"
-#include "runtime/container.hpp"
-#include "runtime/state.hpp"
 
 namespace brig::engine {
 
@@ -105,7 +105,7 @@ Result<void> validate(const CreateRequest& req) {
     if (req.image.empty()) return fail("no image given: a container needs an image (or --rootfs DIR)");
     if (!req.workdir.empty() && req.workdir[0] != '/')
         return fail("the working directory {:?} is invalid: it must be absolute", req.workdir);
-    if (!req.stop_signal.empty() && !runtime::parse_signal(req.stop_signal))
+    if (!req.stop_signal.empty() && !signals::parse_signal(req.stop_signal))
         return fail("invalid stop signal {:?}", req.stop_signal);
     for (const auto& kv : req.env)
         if (kv.empty() || kv[0] == '=') return fail("invalid environment variable {:?}: it needs a name", kv);
@@ -148,7 +148,7 @@ Result<ContainerRecord> create_container(Engine& e, const CreateRequest& req) {
     ScopeGuard undo_rootfs([&] { release_image_rootfs(e.store.root(), rec); });
     if (rec.process_args().empty()) return fail("no command specified: the image has no Cmd or Entrypoint");
     if (rec.host.runtime.empty()) rec.host.runtime = e.runtime;
-    rec.created = runtime::now_rfc3339();
+    rec.created = now_rfc3339_nano();
     if (auto r = resolve_network_container(e.store, rec.host); !r) return std::unexpected(r.error());
     if (auto r = check_network_config(e.store.root(), rec); !r) return std::unexpected(r.error());
     if (auto r = rootless::check_record(rec); !r) return std::unexpected(r.error());

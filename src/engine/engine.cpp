@@ -24,7 +24,7 @@
 #include "engine/volumes.hpp"
 #include "engine/spec.hpp"
 #include "linux/fs.hpp"
-#include "runtime/container.hpp"
+#include "linux/signals.hpp"
 
 namespace brig::engine {
 
@@ -298,7 +298,7 @@ Result<UniqueFd> attach_container(Engine& e, const std::string& id) {
 Result<void> kill_container(Engine& e, const std::string& id, const std::string& signal) {
     auto rec = e.store.load(id);
     if (!rec) return std::unexpected(rec.error());
-    auto sig = runtime::parse_signal(signal);
+    auto sig = signals::parse_signal(signal);
     if (!sig) return fail("invalid signal: {}", signal);
     auto live = e.store.live_state(*rec);
     if (!live.running()) return fail("Cannot kill container: {}: container {} is not running", rec->name, id);
@@ -342,7 +342,7 @@ Result<void> stop_container_impl(Engine& e, const std::string& id, std::optional
         ::unlink((dir + "/paused").c_str());
     }
     int t = timeout.value_or(rec->stop_timeout);
-    auto sig = runtime::parse_signal(rec->stop_signal);
+    auto sig = signals::parse_signal(rec->stop_signal);
     if (live.status == "running") (void)run_runtime(e, {"kill", id, std::to_string(sig ? *sig : SIGTERM)}, nullptr, rec->host.runtime);
     if (wait_process_exit(live.monitor_pid, live.monitor_start, std::chrono::seconds(t < 0 ? 0 : t))) return {};
     (void)run_runtime(e, {"kill", id, "KILL"}, nullptr, rec->host.runtime);

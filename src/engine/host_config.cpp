@@ -1,7 +1,6 @@
 #include "engine/host_config.hpp"
 
-#include <charconv>
-
+#include "common/strings.hpp"
 #include "engine/json_fields.hpp"
 #include "engine/flag_values.hpp"
 
@@ -24,9 +23,9 @@ Result<RestartPolicy> parse_restart_policy(std::string_view s) {
     }
     if (!count.empty()) {
         if (p.name != "on-failure") return fail("invalid restart policy {:?}: only on-failure takes a count", s);
-        auto [ptr, ec] = std::from_chars(count.data(), count.data() + count.size(), p.max_retries);
-        if (ec != std::errc() || ptr != count.data() + count.size() || p.max_retries < 0)
-            return fail("invalid restart policy {:?}: the count must be a number >= 0", s);
+        auto n = parse_number<int>(count);
+        if (!n || *n < 0) return fail("invalid restart policy {:?}: the count must be a number >= 0", s);
+        p.max_retries = *n;
     }
     return p;
 }

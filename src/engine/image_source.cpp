@@ -71,6 +71,25 @@ void release_image_rootfs(const std::string& root, const ContainerRecord& rec) {
     (void)cs->remove(rec.id);
 }
 
+Result<void> with_container_rootfs(const Store& store, const ContainerRecord& rec,
+                                   const std::function<Result<void>(const std::string& rootfs)>& use) {
+    if (!rec.rootfs_managed) return use(rec.rootfs);
+    auto images = image::Store::open(store.root());
+    if (!images) return std::unexpected(images.error());
+    auto cs = storage::ContainerStorage::open(*images);
+    if (!cs) return std::unexpected(cs.error());
+    if (cs->is_mounted(rec.id)) return use(cs->rootfs_path(rec.id));
+    auto lock = store.lock(rec.id);
+    if (!lock) return std::unexpected(lock.error());
+    bool mounted_before = cs->is_mounted(rec.id);
+    auto root = cs->mount(rec.id);
+    if (!root) return std::unexpected(root.error());
+    auto r = use(*root);
+    if (!mounted_before)
+        if (auto u = cs->unmount(rec.id); !u && r) return u;
+    return r;
+}
+
 Result<std::vector<std::string>> containers_using_image(const image::Store& store, const std::string& image_id) {
     auto cs = storage::ContainerStorage::open(store);
     if (!cs) return std::unexpected(cs.error());

@@ -3,12 +3,14 @@
 // --rootfs, an existing directory used as is.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
 #include "engine/record.hpp"
+#include "engine/store.hpp"
 
 namespace brig::image {
 class Store;
@@ -33,6 +35,13 @@ Result<ImageRootfs> prepare_image_rootfs(const std::string& root, const std::str
 // Mounts a managed rootfs again if needed (after a reboot); no-op otherwise.
 Result<void> ensure_image_rootfs(const std::string& root, const ContainerRecord& rec);
 void release_image_rootfs(const std::string& root, const ContainerRecord& rec);
+
+// Calls `use` with the container's root file system (export, cp of a stopped container). An
+// image's overlay that is not mounted now (after a reboot) is mounted for the call and
+// unmounted again, holding the container's lock, so no start comes between and loses its
+// root to the unmount.
+Result<void> with_container_rootfs(const Store& store, const ContainerRecord& rec,
+                                   const std::function<Result<void>(const std::string& rootfs)>& use);
 
 // The ids of the containers whose root file system is made from the image (image rm).
 Result<std::vector<std::string>> containers_using_image(const image::Store& store, const std::string& image_id);

@@ -65,7 +65,7 @@ Result<std::string> parse_time_filter(std::string_view s) {
     if (numeric) return format_rfc3339_nano(static_cast<int64_t>(std::stod(std::string(s)) * 1e9));
     auto d = parse_duration(s);
     if (!d) return fail("invalid time {:?}: use an RFC 3339 time, unix seconds, or a duration like 10m", s);
-    return format_rfc3339_nano(unix_now_ns() - *d);
+    return format_rfc3339_nano(unix_now_ns() - d->count());
 }
 
 Result<void> print_logs(const Engine& e, const ContainerRecord& rec, const LogsOptions& opts) {

@@ -1,7 +1,6 @@
 #include "engine/netwire.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "common/fd.hpp"
+#include "common/flock.hpp"
 #include "common/scope.hpp"
 #include "engine/rootless.hpp"
 #include "linux/fs.hpp"
@@ -179,8 +179,7 @@ Result<void> refresh_hosts(const std::string& root, const ContainerRecord& rec) 
     struct stat st{};
     if (::fstat(fd.get(), &st) < 0) return sys_fail("{}", what);
     if (!S_ISREG(st.st_mode)) return fail("{}: not a regular file", what);
-    while (::flock(fd.get(), LOCK_EX) < 0)
-        if (errno != EINTR) return sys_fail("{}: lock", what);
+    if (auto r = flock_fd(fd.get(), LockMode::Exclusive); !r) return errno_fail(r.error().errnum, "{}: lock", what);
     // Read the records only now, so the last writer has seen every finished attach/detach.
     std::string hosts = contents();
     ssize_t n = ::pwrite(fd.get(), hosts.data(), hosts.size(), 0);

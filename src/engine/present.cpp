@@ -3,6 +3,7 @@
 #include <ctime>
 #include <map>
 
+#include "common/time.hpp"
 #include "engine/netwire.hpp"
 #include "linux/fs.hpp"
 
@@ -12,12 +13,6 @@ using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
 namespace {
-
-int64_t parse_rfc3339(const std::string& s) {
-    tm t{};
-    if (s.empty() || ::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &t) == nullptr) return 0;
-    return static_cast<int64_t>(::timegm(&t));
-}
 
 std::string quote_command(const std::vector<std::string>& args, bool no_trunc) {
     std::string cmd;
@@ -91,9 +86,9 @@ std::string header_name(std::string_view field) {
 }  // namespace
 
 int64_t seconds_since(const std::string& rfc3339) {
-    int64_t t = parse_rfc3339(rfc3339);
-    if (t == 0) return 0;
-    return static_cast<int64_t>(::time(nullptr)) - t;
+    auto t = parse_rfc3339_ns(rfc3339);
+    if (!t) return 0;
+    return (unix_now_ns() - *t) / 1'000'000'000;
 }
 
 std::string human_duration(int64_t s) {
@@ -132,9 +127,8 @@ ojson ps_row(const ContainerRecord& rec, const LiveState& live, bool no_trunc) {
     std::string labels;
     for (const auto& [k, v] : rec.labels) labels += (labels.empty() ? "" : ",") + k + "=" + v;
     std::string created = rec.created;
-    int64_t t = parse_rfc3339(rec.created);
-    if (t != 0) {
-        time_t tt = static_cast<time_t>(t);
+    if (auto t = parse_rfc3339_ns(rec.created)) {
+        time_t tt = static_cast<time_t>(*t / 1'000'000'000);
         tm tmv{};
         ::gmtime_r(&tt, &tmv);
         char buf[64];

@@ -24,8 +24,8 @@
 #include "common/fd.hpp"
 #include "engine/store.hpp"
 #include "linux/fs.hpp"
+#include "linux/proc.hpp"
 #include "linux/userns.hpp"
-#include "runtime/state.hpp"
 
 namespace brig::engine::rootless {
 
@@ -275,7 +275,7 @@ Result<void> enter() {
             auto started = start_pause(uid, gid);
             if (!started) return std::unexpected(std::move(started.error()).context("rootless"));
             pid = *started;
-            std::string text = fmt::format("{} {}\n", pid, runtime::process_start_time(pid));
+            std::string text = fmt::format("{} {}\n", pid, proc::start_time(pid));
             if (auto r = linuxfs::write_file_atomic(pid_file(*dir), text, 0600, false); !r) {
                 ::kill(pid, SIGKILL);
                 return r;

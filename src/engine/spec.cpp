@@ -27,13 +27,6 @@ namespace {
 
 constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-std::optional<int64_t> to_int(std::string_view s) {
-    int64_t v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-    return v;
-}
-
 Result<std::string> read_in_root(const std::string& rootfs, const char* path) {
     UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return sys_fail("open {}", rootfs);
@@ -58,14 +51,14 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
     auto group = read_in_root(rootfs, "/etc/group");
     bool found_user = false;
     std::string user_name;
-    if (auto n = to_int(u); n && *n >= 0) {
+    if (auto n = parse_number<int64_t>(u); n && *n >= 0) {
         out.uid = static_cast<uint32_t>(*n);
         if (passwd) {
             std::istringstream in(*passwd);
             for (std::string line; std::getline(in, line);) {
                 auto f = split(line, ':');
                 if (f.size() >= 4 && f[2] == u) {
-                    out.gid = static_cast<uint32_t>(to_int(f[3]).value_or(0));
+                    out.gid = static_cast<uint32_t>(parse_number<int64_t>(f[3]).value_or(0));
                     user_name = f[0];
                     break;
                 }
@@ -77,8 +70,8 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
         for (std::string line; std::getline(in, line);) {
             auto f = split(line, ':');
             if (f.size() >= 4 && f[0] == u) {
-                out.uid = static_cast<uint32_t>(to_int(f[2]).value_or(0));
-                out.gid = static_cast<uint32_t>(to_int(f[3]).value_or(0));
+                out.uid = static_cast<uint32_t>(parse_number<int64_t>(f[2]).value_or(0));
+                out.gid = static_cast<uint32_t>(parse_number<int64_t>(f[3]).value_or(0));
                 user_name = u;
                 found_user = true;
                 break;
@@ -87,7 +80,7 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
     }
     if (!found_user) return fail("unable to find user {}: no matching entries in passwd file", u);
     if (!g.empty()) {
-        if (auto n = to_int(g); n && *n >= 0) {
+        if (auto n = parse_number<int64_t>(g); n && *n >= 0) {
             out.gid = static_cast<uint32_t>(*n);
         } else {
             bool found = false;
@@ -96,7 +89,7 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
                 for (std::string line; std::getline(in, line);) {
                     auto f = split(line, ':');
                     if (f.size() >= 3 && f[0] == g) {
-                        out.gid = static_cast<uint32_t>(to_int(f[2]).value_or(0));
+                        out.gid = static_cast<uint32_t>(parse_number<int64_t>(f[2]).value_or(0));
                         found = true;
                         break;
                     }
@@ -114,7 +107,7 @@ Result<ResolvedUser> resolve_user(const std::string& rootfs, const std::string& 
             if (f.size() < 4) continue;
             for (const auto& m : split(f[3], ','))
                 if (m == user_name) {
-                    auto gid = static_cast<uint32_t>(to_int(f[2]).value_or(0));
+                    auto gid = static_cast<uint32_t>(parse_number<int64_t>(f[2]).value_or(0));
                     if (gid != out.gid) out.additional_gids.push_back(gid);
                 }
         }

@@ -20,6 +20,7 @@
 #include <fmt/core.h>
 
 #include "common/scope.hpp"
+#include "common/strings.hpp"
 #include "engine/store.hpp"
 #include "image/store.hpp"
 #include "storage/overlay.hpp"
@@ -30,13 +31,6 @@ namespace brig::engine::usermap {
 
 namespace {
 
-std::optional<uint32_t> number(std::string_view s) {
-    uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || s.empty() || v > UINT32_MAX) return std::nullopt;
-    return static_cast<uint32_t>(v);
-}
-
 // The first range of `user` in an /etc/subuid-style file.
 std::optional<Map> sub_range(const std::string& file, const std::string& user) {
     std::ifstream in(file);
@@ -45,8 +39,8 @@ std::optional<Map> sub_range(const std::string& file, const std::string& user) {
         auto c1 = line.find(':');
         auto c2 = line.find(':', c1 == std::string::npos ? 0 : c1 + 1);
         if (c1 == std::string::npos || c2 == std::string::npos || line.substr(0, c1) != user) continue;
-        auto start = number(std::string_view(line).substr(c1 + 1, c2 - c1 - 1));
-        auto count = number(std::string_view(line).substr(c2 + 1));
+        auto start = parse_number<uint32_t>(std::string_view(line).substr(c1 + 1, c2 - c1 - 1));
+        auto count = parse_number<uint32_t>(std::string_view(line).substr(c2 + 1));
         if (start && count && *count > 0) return Map{0, *start, *count};
     }
     return std::nullopt;
@@ -71,9 +65,9 @@ Result<Map> parse_map(std::string_view s) {
     auto c1 = s.find(':');
     auto c2 = c1 == std::string_view::npos ? c1 : s.find(':', c1 + 1);
     if (c2 == std::string_view::npos) return fail("invalid id mapping {:?}: want CONTAINER_ID:HOST_ID:AMOUNT", s);
-    auto c = number(s.substr(0, c1));
-    auto h = number(s.substr(c1 + 1, c2 - c1 - 1));
-    auto n = number(s.substr(c2 + 1));
+    auto c = parse_number<uint32_t>(s.substr(0, c1));
+    auto h = parse_number<uint32_t>(s.substr(c1 + 1, c2 - c1 - 1));
+    auto n = parse_number<uint32_t>(s.substr(c2 + 1));
     if (!c || !h || !n || *n == 0) return fail("invalid id mapping {:?}: want CONTAINER_ID:HOST_ID:AMOUNT", s);
     if (uint64_t{*c} + *n > UINT32_MAX || uint64_t{*h} + *n > UINT32_MAX)
         return fail("invalid id mapping {:?}: the range goes past 4294967295", s);
@@ -95,7 +89,7 @@ Result<void> check_flags(const HostConfig& hc) {
         if (userns.size() > 5) {
             std::string_view opt = std::string_view(userns).substr(5);
             if (!opt.starts_with("size=")) return fail("invalid --userns {:?}: the only option of auto is size=N", userns);
-            auto n = number(opt.substr(5));
+            auto n = parse_number<uint32_t>(opt.substr(5));
             if (!n || *n == 0 || *n > kAutoCount) return fail("invalid --userns {:?}: size must be 1 to {}", userns, kAutoCount);
         }
     } else {
@@ -115,7 +109,7 @@ Result<UniqueFd> assign(const std::string& root, const std::vector<ContainerReco
         if (gids.empty()) gids = uids;
     } else if (mode.starts_with("auto")) {
         uint32_t size = kAutoSize;
-        if (mode.size() > 10) size = *number(std::string_view(mode).substr(10));
+        if (mode.size() > 10) size = *parse_number<uint32_t>(std::string_view(mode).substr(10));
         auto lock = lock_file(root + "/userns.lock");
         if (!lock) return std::unexpected(lock.error());
         auto su = sub_range("/etc/subuid", "containers");

@@ -14,6 +14,7 @@
 #include "common/ids.hpp"
 #include "common/scope.hpp"
 #include "common/time.hpp"
+#include "linux/netlink.hpp"
 #include "network/dns_ctl.hpp"
 #include "network/ipam.hpp"
 #include "network/nft.hpp"
@@ -121,7 +122,7 @@ Result<void> sync_rules(std::string_view root) {
 }
 
 Result<void> ensure_bridge(const NetworkInfo& n) {
-    if (!rtnl::link_index(n.bridge)) {
+    if (!netlink::find_link(n.bridge)) {
         if (auto r = rtnl::create_bridge(n.bridge, n.mtu); !r) return r;
     }
     for (auto& s : n.subnets) {
@@ -420,7 +421,7 @@ Result<NetworkInfo> create_network(std::string_view root, const CreateOptions& o
     } else {
         for (int i = 1;; ++i) {
             std::string b = fmt::format("brig{}", i);
-            if (!bridges.contains(b) && !rtnl::link_index(b)) {
+            if (!bridges.contains(b) && !netlink::find_link(b)) {
                 n.bridge = b;
                 break;
             }

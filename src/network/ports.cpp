@@ -1,6 +1,7 @@
 // -p / -P parsing: docker's syntax, ranges expanded into one mapping per port.
 #include <charconv>
 
+#include "common/strings.hpp"
 #include "network/addr.hpp"
 #include "network/network.hpp"
 
@@ -14,11 +15,9 @@ struct Range {
 };
 
 Result<uint16_t> parse_port(std::string_view s, std::string_view spec, bool allow_zero = false) {
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc{} || p != s.data() + s.size() || v > 65535 || (v == 0 && !allow_zero))
-        return fail("invalid port \"{}\" in \"{}\"", s, spec);
-    return static_cast<uint16_t>(v);
+    auto v = parse_number<uint16_t>(s);
+    if (!v || (*v == 0 && !allow_zero)) return fail("invalid port \"{}\" in \"{}\"", s, spec);
+    return *v;
 }
 
 Result<Range> parse_range(std::string_view s, std::string_view spec) {

@@ -35,8 +35,6 @@ using netlink::set_master;
 using netlink::set_up;
 using netlink::valid_ifname;
 
-// Index of a link; nullopt if there is no such link.
-inline std::optional<int> link_index(std::string_view name) { return netlink::find_link(name); }
 // Names of the links (empty if they cannot be listed).
 std::vector<std::string> link_names();
 

@@ -23,7 +23,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Live {
-    ContainerRecord rec;
+    StateRecord rec;
     Status status = Status::Stopped;
     cgroup::System sys;
     cgroup::Cgroup cg;

@@ -43,7 +43,7 @@ Result<std::string> absolute(const std::string& path) {
 }
 
 // Signal the recorded init, but only if it is still the process we started (pid reuse).
-Result<void> signal_init(const ContainerRecord& rec, int sig) {
+Result<void> signal_init(const StateRecord& rec, int sig) {
     UniqueFd pidfd(sys::pidfd_open(rec.pid, 0));
     if (!pidfd) {
         if (errno == ESRCH) return fail("container {:?} is not running", rec.id);
@@ -66,12 +66,12 @@ bool wait_gone(pid_t pid, uint64_t start_time, int timeout_ms) {
     return ::poll(&p, 1, timeout_ms) == 1;
 }
 
-void kill_cgroup(const ContainerRecord& rec, int sig) {
+void kill_cgroup(const StateRecord& rec, int sig) {
     for (pid_t p : cgroup::pids(rec.cgroup_dirs)) ::kill(p, sig);
 }
 
 // Unfreeze a paused container so that it can die (v1 freezer, v2 cgroup.freeze).
-void thaw(const ContainerRecord& rec) {
+void thaw(const StateRecord& rec) {
     for (auto& d : rec.cgroup_dirs) {
         if (d.find("/freezer/") != std::string::npos) (void)linuxfs::write_file(d + "/freezer.state", "THAWED");
         else if (linuxfs::exists(d + "/cgroup.freeze")) (void)linuxfs::write_file(d + "/cgroup.freeze", "0");
@@ -226,8 +226,8 @@ Result<void> add_activation(const StateStore& store, const CreateOptions& opts, 
     return {};
 }
 
-ContainerRecord record_of(const CreateOptions& opts, const CreatePlan& p) {
-    ContainerRecord rec;
+StateRecord record_of(const CreateOptions& opts, const CreatePlan& p) {
+    StateRecord rec;
     rec.id = opts.id;
     rec.bundle = p.bundle;
     rec.rootfs = p.rootfs;
@@ -240,7 +240,7 @@ ContainerRecord record_of(const CreateOptions& opts, const CreatePlan& p) {
 }
 
 // mkdir the cgroup and apply the limits.
-Result<void> make_cgroup(CreatePlan& p, ContainerRecord& rec) {
+Result<void> make_cgroup(CreatePlan& p, StateRecord& rec) {
     if (auto r = cgroup::create(p.cg); !r) {
         // Rootless without a delegated cgroup: run without one, as runc does, unless the
         // spec asks for limits that need it.
@@ -352,7 +352,7 @@ Result<void> hand_over(const CreatePlan& p, pid_t child, const std::vector<std::
 // Everything from the first state record to Go: the cgroup, the start gate, the init.
 // Returns the runtime's end of the sync socket.
 Result<SyncSocket> launch(StateStore& store, const CreateOptions& opts, CreatePlan& p, const sigset_t& restore_mask,
-                          int lock_fd, ContainerRecord& rec, InitProcess& init) {
+                          int lock_fd, StateRecord& rec, InitProcess& init) {
     // Record what delete needs before making it, so a create killed at any point leaves
     // something `delete` can clean.
     for (auto& d : p.cg.dirs)
@@ -392,7 +392,7 @@ Result<SyncSocket> launch(StateStore& store, const CreateOptions& opts, CreatePl
 // ---- the init's reports, until Ready ----
 
 // Pid: the init made the pid namespace and forked the real init; adopt that one.
-Result<void> adopt_init(StateStore& store, std::string_view text, ContainerRecord& rec, InitProcess& init) {
+Result<void> adopt_init(StateStore& store, std::string_view text, StateRecord& rec, InitProcess& init) {
     auto parsed = parse_sync_number(text, INT32_MAX);
     pid_t pid = parsed ? static_cast<pid_t>(*parsed) : -1;
     ::waitpid(init.pid, nullptr, 0);
@@ -405,7 +405,7 @@ Result<void> adopt_init(StateStore& store, std::string_view text, ContainerRecor
 
 // Hooks: prestart and createRuntime run here, in the runtime's namespaces; Go carries the
 // state they read on to the init.
-Result<void> run_runtime_hooks(const oci::Spec& spec, const ContainerRecord& rec, pid_t pid, const SyncSocket& sock) {
+Result<void> run_runtime_hooks(const oci::Spec& spec, const StateRecord& rec, pid_t pid, const SyncSocket& sock) {
     std::string state = hook_state_json(rec.id, "creating", pid, rec.bundle, rec.annotations);
     if (auto h = run_hooks(spec.hooks->prestart, "prestart", state); !h) return h;
     if (auto h = run_hooks(spec.hooks->createRuntime, "createRuntime", state); !h) return h;
@@ -413,7 +413,7 @@ Result<void> run_runtime_hooks(const oci::Spec& spec, const ContainerRecord& rec
 }
 
 // SeccompFd: the filter's notify fd goes to linux.seccomp.listenerPath.
-Result<void> pass_seccomp_fd(const oci::Spec& spec, const ContainerRecord& rec, pid_t pid, int fd) {
+Result<void> pass_seccomp_fd(const oci::Spec& spec, const StateRecord& rec, pid_t pid, int fd) {
     const auto& sc = *spec.linux->seccomp;
     std::string state = hook_state_json(rec.id, "creating", pid, rec.bundle, rec.annotations);
     if (auto s = seccomp::send_to_listener(sc.listenerPath, fd, seccomp::container_process_state_json(
@@ -426,7 +426,7 @@ Result<void> pass_seccomp_fd(const oci::Spec& spec, const ContainerRecord& rec, 
 // The init reports in order: [Pid] [Hooks] [ConsoleFd] [SeccompFd] Ready, or Error at any
 // point. Returns the pty master when it stays with the caller (no --console-socket).
 Result<UniqueFd> await_ready(StateStore& store, const CreateOptions& opts, const oci::Spec& spec,
-                             ContainerRecord& rec, InitProcess& init, const SyncSocket& sock) {
+                             StateRecord& rec, InitProcess& init, const SyncSocket& sock) {
     UniqueFd console;
     for (;;) {
         UniqueFd fd;
@@ -489,7 +489,7 @@ Result<Runtime::Created> Runtime::create_impl(const CreateOptions& opts, const s
     if (auto r = add_activation(store_, opts, p.spec); !r) return std::unexpected(r.error());
     auto lock = store_.lock(opts.id);
     if (!lock) return std::unexpected(lock.error());
-    ContainerRecord rec = record_of(opts, p);
+    StateRecord rec = record_of(opts, p);
     auto sock = launch(store_, opts, p, restore_mask, lock->get(), rec, init);
     if (!sock) return std::unexpected(sock.error());
     auto console = await_ready(store_, opts, p.spec, rec, init, *sock);
@@ -603,7 +603,7 @@ Result<void> Runtime::kill(const std::string& id, int sig, bool all) {
     return signal_init(*rec, sig);
 }
 
-Result<void> Runtime::destroy(const ContainerRecord& rec) {
+Result<void> Runtime::destroy(const StateRecord& rec) {
     auto hooks = hooks_from_json(rec.hooks_json);
     if (!hooks.poststop.empty())
         if (auto h = run_hooks(hooks.poststop, "poststop",

@@ -51,7 +51,7 @@ struct ExecRequest {
 
 // The spec's view of a container (`state`, `list`).
 struct StateView {
-    ContainerRecord rec;
+    StateRecord rec;
     Status status = Status::Stopped;
     std::string json(bool pretty) const;  // runtime-spec state JSON
 };
@@ -83,12 +83,9 @@ private:
         UniqueFd console;  // pty master, when the process has a terminal and no --console-socket
     };
     Result<Created> create_impl(const CreateOptions& opts, const sigset_t& restore_mask, bool foreground);
-    Result<void> destroy(const ContainerRecord& rec);
+    Result<void> destroy(const StateRecord& rec);
 
     StateStore store_;
 };
-
-// Until engine/engine.cpp and engine/create.cpp switch to signals::parse_signal.
-using signals::parse_signal;
 
 }  // namespace brig::runtime

@@ -13,16 +13,11 @@
 #include <climits>
 
 #include "linux/caps.hpp"
+#include "runtime/capability_plan.hpp"
 #include "linux/lsm.hpp"
 
 namespace brig::runtime {
 namespace {
-
-// A resolved capability set without the capabilities the running kernel does not know.
-uint64_t cap_mask(uint64_t resolved) {
-    int last = caps::last_cap();
-    return last >= 63 ? resolved : resolved & ((2ULL << last) - 1);
-}
 
 struct SchedAttr {  // struct sched_attr of sched_setattr(2)
     uint32_t size;
@@ -88,17 +83,9 @@ Result<void> apply_personality(const oci::Linux& l) {
 
 Result<void> switch_user(const oci::Process& p, bool setgroups_allowed) {
     const auto& u = p.user;
-    uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
-    if (p.capabilities) {
-        const auto& m = p.capabilities->masks;
-        bounding = cap_mask(m.bounding);
-        effective = cap_mask(m.effective);
-        permitted = cap_mask(m.permitted);
-        inheritable = cap_mask(m.inheritable);
-        ambient = cap_mask(m.ambient);
-    }
+    const caps::Sets c = plan_capabilities(p.capabilities, caps::last_cap());
     // The bounding set can only shrink while we still hold CAP_SETPCAP: drop it first.
-    if (auto r = caps::drop_bounding(bounding); !r) return r;
+    if (auto r = caps::drop_bounding(c.bounding); !r) return r;
     if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return sys_fail("prctl(PR_SET_KEEPCAPS)");
     if (setgroups_allowed) {
         std::vector<gid_t> groups(u.additionalGids.begin(), u.additionalGids.end());
@@ -109,10 +96,8 @@ Result<void> switch_user(const oci::Process& p, bool setgroups_allowed) {
     if (::setresgid(u.gid, u.gid, u.gid) < 0) return sys_fail("setgid {}", u.gid);
     if (::setresuid(u.uid, u.uid, u.uid) < 0) return sys_fail("setuid {}", u.uid);
     if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return sys_fail("prctl(PR_SET_KEEPCAPS)");
-    if (auto r = caps::set(effective, permitted, inheritable); !r) return r;
-    // The kernel only lets a capability be ambient if it is also permitted and
-    // inheritable; like runc, the others are left out rather than failing the start.
-    if (auto r = caps::set_ambient(ambient & permitted & inheritable); !r) return r;
+    if (auto r = caps::set(c.effective, c.permitted, c.inheritable); !r) return r;
+    if (auto r = caps::set_ambient(c.ambient); !r) return r;
     return {};
 }
 

@@ -56,7 +56,7 @@ Result<void> StateStore::claim(const std::string& id) const {
     return {};
 }
 
-Result<void> StateStore::save(const ContainerRecord& r) const {
+Result<void> StateStore::save(const StateRecord& r) const {
     json j = {{"id", r.id},           {"bundle", r.bundle},         {"rootfs", r.rootfs},
               {"created", r.created}, {"owner", r.owner},           {"pid", r.pid},
               {"start_time", r.start_time}, {"own_pid_ns", r.own_pid_ns},
@@ -68,14 +68,14 @@ Result<void> StateStore::save(const ContainerRecord& r) const {
     return linuxfs::write_file_atomic(dir(r.id) + "/state.json", j.dump(), 0600, false);
 }
 
-Result<ContainerRecord> StateStore::load(const std::string& id) const {
+Result<StateRecord> StateStore::load(const std::string& id) const {
     if (auto v = validate_id(id); !v) return std::unexpected(v.error());
     std::string path = dir(id) + "/state.json";
     auto text = linuxfs::read_file(path);
     if (!text) {
         if (text.error().errnum == ENOENT) {
             if (linuxfs::exists(dir(id))) {
-                ContainerRecord rec;  // a create in progress, or one that crashed
+                StateRecord rec;  // a create in progress, or one that crashed
                 rec.id = id;
                 return rec;
             }
@@ -85,7 +85,7 @@ Result<ContainerRecord> StateStore::load(const std::string& id) const {
     }
     try {
         json j = json::parse(*text);
-        ContainerRecord r;
+        StateRecord r;
         r.id = j.at("id").get<std::string>();
         r.bundle = j.at("bundle").get<std::string>();
         r.rootfs = j.at("rootfs").get<std::string>();
@@ -134,7 +134,7 @@ Result<UniqueFd> StateStore::lock(const std::string& id, bool wait) const {
     return fd;
 }
 
-Status status_of(const StateStore& store, const ContainerRecord& rec) {
+Status status_of(const StateStore& store, const StateRecord& rec) {
     if (rec.pid == 0) return rec.created.empty() ? Status::Creating : Status::Stopped;
     if (!proc::is_running(rec.pid, rec.start_time)) return Status::Stopped;  // a zombie init too, as in runc
     if (rec.created.empty()) return Status::Creating;  // init cloned, not yet Ready

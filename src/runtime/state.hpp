@@ -18,7 +18,7 @@ namespace brig::runtime {
 enum class Status { Creating, Created, Running, Paused, Stopped };
 const char* to_string(Status s);
 
-struct ContainerRecord {
+struct StateRecord {
     std::string id;
     std::string bundle;
     std::string rootfs;
@@ -46,8 +46,8 @@ public:
     Result<void> ensure_root() const;
     // Claim a new id: mkdir <root>/<id> (0700). Fails with a clear message if it exists.
     Result<void> claim(const std::string& id) const;
-    Result<void> save(const ContainerRecord& rec) const;
-    Result<ContainerRecord> load(const std::string& id) const;
+    Result<void> save(const StateRecord& rec) const;
+    Result<StateRecord> load(const std::string& id) const;
     Result<void> remove(const std::string& id) const;
     std::vector<std::string> ids() const;
     // An exclusive flock on the container directory, held for the fd's lifetime.
@@ -61,15 +61,9 @@ private:
 Result<void> validate_id(std::string_view id);
 
 // The live status of a recorded container.
-Status status_of(const StateStore& store, const ContainerRecord& rec);
-
-// Until engine/rootless.cpp switches to proc::start_time (a zombie's start time is its own now).
-inline uint64_t process_start_time(pid_t pid) { return proc::start_time(pid); }
+Status status_of(const StateStore& store, const StateRecord& rec);
 
 // --pid-file: the pid, written atomically (relative paths are taken from the cwd). No-op for "".
 Result<void> write_pid_file(const std::string& path, pid_t pid);
-
-// Until engine/engine.cpp switches to brig::now_rfc3339_nano().
-inline std::string now_rfc3339() { return now_rfc3339_nano(); }
 
 }  // namespace brig::runtime

@@ -18,6 +18,8 @@
 #include "oci/write.hpp"
 
 using namespace brig::engine;
+using brig::parse_duration;
+using brig::parse_size;
 using nlohmann::json;
 
 TEST(EngineFlags, Sizes) {
@@ -32,10 +34,12 @@ TEST(EngineFlags, Sizes) {
 }
 
 TEST(EngineFlags, Durations) {
-    EXPECT_EQ(*parse_duration("10s"), 10'000'000'000);
-    EXPECT_EQ(*parse_duration("1m30s"), 90'000'000'000);
-    EXPECT_EQ(*parse_duration("500ms"), 500'000'000);
-    EXPECT_EQ(*parse_duration("3"), 3'000'000'000);
+    EXPECT_EQ(parse_duration("10s")->count(), 10'000'000'000);
+    EXPECT_EQ(parse_duration("1m30s")->count(), 90'000'000'000);
+    EXPECT_EQ(parse_duration("500ms")->count(), 500'000'000);
+    // A bare number has no unit and is refused, as docker (Go's time.ParseDuration) refuses it.
+    ASSERT_FALSE(parse_duration("3"));
+    EXPECT_NE(parse_duration("3").error().message.find("missing unit"), std::string::npos);
     EXPECT_FALSE(parse_duration("1y"));
 }
 

@@ -54,5 +54,25 @@ TEST(Strings, Join) {
     EXPECT_EQ(join(split("x/y/z", '/'), "/"), "x/y/z");
 }
 
+TEST(Strings, KeyValueMap) {
+    auto m = key_value_map({"a=1", "b", "c=x=y", "a=2", "d="});
+    EXPECT_EQ(m, (std::map<std::string, std::string>{{"a", "2"}, {"b", ""}, {"c", "x=y"}, {"d", ""}}));
+    EXPECT_TRUE(key_value_map({}).empty());
+}
+
+TEST(Strings, ParseNumberTakesTheWholeText) {
+    EXPECT_EQ(parse_number<int64_t>("-12"), -12);
+    EXPECT_EQ(parse_number<int>("0"), 0);
+    EXPECT_EQ(parse_number<uint32_t>("4294967295"), 4294967295u);
+    EXPECT_EQ(parse_number<uint64_t>("755", 8), 0755u);
+    EXPECT_EQ(parse_number<uint16_t>("65535"), 65535);
+    for (std::string_view bad : {"", " 1", "1 ", "+1", "1x", "0x10", "-"})
+        EXPECT_EQ(parse_number<int64_t>(bad), std::nullopt) << bad;
+    EXPECT_EQ(parse_number<uint32_t>("-1"), std::nullopt);
+    EXPECT_EQ(parse_number<uint32_t>("4294967296"), std::nullopt);
+    EXPECT_EQ(parse_number<uint16_t>("65536"), std::nullopt);
+    EXPECT_EQ(parse_number<uint64_t>("8", 8), std::nullopt);
+}
+
 }  // namespace
 }  // namespace brig

@@ -9,14 +9,6 @@
 namespace brig::build::dockerfile::detail {
 namespace {
 
-std::optional<uint64_t> number(std::string_view s, int base) {
-    uint64_t n = 0;
-    if (s.empty()) return std::nullopt;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n, base);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-    return n;
-}
-
 constexpr std::array<std::string_view, 35> kSignals = {
     "ABRT", "ALRM", "BUS",  "CHLD",   "CLD",  "CONT",  "FPE",  "HUP",  "ILL",    "INT",  "IO",   "IOT",
     "KILL", "PIPE", "POLL", "PROF",   "PWR",  "QUIT",  "SEGV", "STKFLT", "STOP", "SYS",  "TERM", "TRAP",
@@ -29,15 +21,15 @@ Result<std::string> normalize_port(std::string_view spec) {
     std::string p = has_proto ? to_lower(proto) : "tcp";
     if (p != "tcp" && p != "udp" && p != "sctp") return fail("invalid proto: {}", proto);
     auto [first, last, is_range] = split_key_value(range, '-');
-    auto lo = number(first, 10);
-    auto hi = is_range ? number(last, 10) : lo;
+    auto lo = parse_number<uint64_t>(first, 10);
+    auto hi = is_range ? parse_number<uint64_t>(last, 10) : lo;
     if (!lo || !hi || *lo > 65535 || *hi > 65535) return fail("invalid containerPort: {}", range);
     if (*hi < *lo) return fail("invalid range specified for container port: {}", range);
     return fmt::format("{}/{}", range, p);
 }
 
 bool valid_signal(std::string_view s) {
-    if (auto n = number(s, 10)) return *n > 0;
+    if (auto n = parse_number<uint64_t>(s, 10)) return *n > 0;
     std::string up = to_lower(s);
     for (char& c : up) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     std::string_view name = up;
@@ -50,14 +42,14 @@ bool valid_signal(std::string_view s) {
         std::string_view rest = name.substr(rt.size());
         if (rest.empty()) return true;
         char sign = rt == "RTMIN" ? '+' : '-';
-        auto n = rest[0] == sign ? number(rest.substr(1), 10) : std::nullopt;
+        auto n = rest[0] == sign ? parse_number<uint64_t>(rest.substr(1), 10) : std::nullopt;
         return n && *n >= 1 && *n <= (rt == "RTMIN" ? 15u : 14u);
     }
     return false;
 }
 
 bool valid_octal_mode(std::string_view s) {
-    auto n = number(s, 8);
+    auto n = parse_number<uint64_t>(s, 8);
     return n && *n <= 07777;
 }
 
@@ -79,7 +71,7 @@ std::optional<bool> parse_bool(std::string_view s) {
 }
 
 bool valid_uint32(std::string_view s, int base) {
-    auto n = number(s, base);
+    auto n = parse_number<uint64_t>(s, base);
     return n && *n <= UINT32_MAX;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli/brig/commands.hpp"
 #include "cli/brig/container_shared.hpp"
+#include "common/strings.hpp"
 #include "engine/attach_client.hpp"
 #include "engine/create.hpp"
 #include "engine/engine.hpp"
@@ -139,16 +140,6 @@ Result<void> read_env_file(const std::string& path, std::vector<std::string>& ou
     return {};
 }
 
-// "KEY=VALUE" pairs of -l/--label (a bare KEY: an empty value).
-std::map<std::string, std::string> key_values(const std::vector<std::string>& v) {
-    std::map<std::string, std::string> out;
-    for (const auto& s : v) {
-        auto eq = s.find('=');
-        out[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
-    }
-    return out;
-}
-
 Result<void> log_options(const std::vector<std::string>& opts, LogConfig& log) {
     for (const auto& o : opts) {
         auto eq = o.find('=');
@@ -215,8 +206,9 @@ Result<std::optional<Healthcheck>> health_flags(const RunFlags& f) {
     auto dur = [](const std::string& s, int64_t& out, const char* flag) -> Result<void> {
         if (s.empty()) return {};
         auto d = parse_duration(s);
-        if (!d || *d <= 0) return fail("invalid {} {:?}", flag, s);
-        out = *d;
+        if (!d) return fail("invalid {} {:?}: {}", flag, s, d.error().message);
+        if (d->count() <= 0) return fail("invalid {} {:?}: must be positive", flag, s);
+        out = d->count();
         return {};
     };
     if (auto r = dur(f.health_interval, h.interval_ns, "--health-interval"); !r) return std::unexpected(r.error());
@@ -246,7 +238,7 @@ Result<CreateRequest> request_from_flags(const RunFlags& f, std::vector<std::str
     rq.workdir = f.workdir;
     rq.user = f.user;
     rq.hostname = f.hostname;
-    rq.labels = key_values(f.labels);
+    rq.labels = key_value_map(f.labels);
     rq.stop_signal = f.stop_signal;
     if (f.stop_timeout >= 0) rq.stop_timeout = f.stop_timeout;
     rq.tty = f.tty;

@@ -26,7 +26,6 @@
 #include "engine/present.hpp"
 #include "image/inspect.hpp"
 #include "linux/fs.hpp"
-#include "storage/overlay.hpp"
 
 namespace brig::cli {
 namespace {
@@ -182,27 +181,6 @@ void add_commit(CLI::App* parent, Globals& g) {
 
 // ---- export
 
-// The container's root as a tar. An image's overlay not mounted now (after a reboot) is
-// mounted for the export and unmounted again, holding the container's lock, so no start comes
-// between and loses its root to the unmount.
-Result<void> export_rootfs(const engine::Engine& e, const ContainerRef& ct, int fd) {
-    if (!ct.rec.rootfs_managed) return build::export_tree_tar(ct.rec.rootfs, fd);
-    auto store = image::Store::open(e.store.root());
-    if (!store) return std::unexpected(store.error());
-    auto cs = storage::ContainerStorage::open(*store);
-    if (!cs) return std::unexpected(cs.error());
-    if (cs->is_mounted(ct.id)) return build::export_tree_tar(cs->rootfs_path(ct.id), fd);
-    auto lock = e.store.lock(ct.id);
-    if (!lock) return std::unexpected(lock.error());
-    bool mounted_before = cs->is_mounted(ct.id);
-    auto root = cs->mount(ct.id);
-    if (!root) return std::unexpected(root.error());
-    auto r = build::export_tree_tar(*root, fd);
-    if (!mounted_before)
-        if (auto u = cs->unmount(ct.id); !u && r) return u;
-    return r;
-}
-
 void add_export(CLI::App* parent, Globals& g) {
     struct Opts {
         std::string container, output;
@@ -215,8 +193,13 @@ void add_export(CLI::App* parent, Globals& g) {
         if (o->output.empty() && ::isatty(1))
             return void(g.exit_code = report_error("cowardly refusing to save to a terminal. Use the -o flag or redirect"));
         g.exit_code = with_container(g, o->container, [&](engine::Engine& e, ContainerRef& ct) {
+            auto export_to = [&](int fd) {
+                return engine::with_container_rootfs(e.store, ct.rec, [fd](const std::string& root) {
+                    return build::export_tree_tar(root, fd);
+                });
+            };
             if (o->output.empty()) {
-                auto r = export_rootfs(e, ct, STDOUT_FILENO);
+                auto r = export_to(STDOUT_FILENO);
                 return r ? 0 : report_error(fmt::format("export {}: {}", o->container, r.error().what()));
             }
             // Into a temp file next to the output, renamed when complete: never half a tar.
@@ -224,7 +207,8 @@ void add_export(CLI::App* parent, Globals& g) {
             UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
             if (!fd) return report_error(fmt::format("export: open {}: {}", tmp, std::strerror(errno)));
             ScopeGuard drop([&] { ::unlink(tmp.c_str()); });
-            if (auto r = export_rootfs(e, ct, fd.get()); !r) return report_error(fmt::format("export {}: {}", o->container, r.error().what()));
+            if (auto r = export_to(fd.get()); !r)
+                return report_error(fmt::format("export {}: {}", o->container, r.error().what()));
             if (::fsync(fd.get()) < 0 || ::rename(tmp.c_str(), o->output.c_str()) < 0)
                 return report_error(fmt::format("export: write {}: {}", o->output, std::strerror(errno)));
             drop.dismiss();

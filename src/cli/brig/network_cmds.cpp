@@ -22,15 +22,6 @@ struct NetworkFlags {
     std::vector<std::string> aliases;
 };
 
-std::vector<std::pair<std::string, std::string>> key_values(const std::vector<std::string>& v) {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (auto& s : v) {
-        auto kv = split_key_value(s);
-        out.emplace_back(kv.key, kv.value);
-    }
-    return out;
-}
-
 }  // namespace
 
 void add_network_commands(CLI::App& app, Globals& g) {
@@ -53,17 +44,18 @@ void add_network_commands(CLI::App& app, Globals& g) {
             g.exit_code = report_error(fmt::format("network driver \"{}\" is not supported (only bridge)", f->driver));
             return;
         }
-        f->create.labels = key_values(f->labels);
-        for (auto& [k, v] : key_values(f->opts)) {
+        auto labels = key_value_map(f->labels);
+        f->create.labels.assign(labels.begin(), labels.end());
+        for (auto& [k, v] : key_value_map(f->opts)) {
             if (k == "com.docker.network.bridge.name") {
                 f->create.bridge = v;
             } else if (k == "com.docker.network.driver.mtu" || k == "mtu") {
-                try {
-                    f->create.mtu = std::stoi(v);
-                } catch (...) {
+                auto mtu = parse_number<int>(v);
+                if (!mtu) {
                     g.exit_code = report_error(fmt::format("invalid MTU \"{}\"", v));
                     return;
                 }
+                f->create.mtu = *mtu;
             } else {
                 g.exit_code = report_error(fmt::format("unknown network option \"{}\"", k));
                 return;

@@ -12,25 +12,13 @@
 
 #include "cli/brig/commands.hpp"
 #include "cli/brig/container_shared.hpp"
+#include "common/strings.hpp"
 #include "engine/volumes.hpp"
 
 namespace brig::cli {
 
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
-
-namespace {
-
-std::map<std::string, std::string> key_values(const std::vector<std::string>& v) {
-    std::map<std::string, std::string> out;
-    for (const auto& s : v) {
-        auto eq = s.find('=');
-        out[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
-    }
-    return out;
-}
-
-}  // namespace
 
 void add_volume_commands(CLI::App& app, Globals& g) {
     auto* vol = app.add_subcommand("volume", "manage volumes");
@@ -61,7 +49,7 @@ void add_volume_commands(CLI::App& app, Globals& g) {
                 }
                 opts[o.substr(0, eq)] = o.substr(eq + 1);
             }
-            auto v = engine::volumes::create(g.root, f->name, key_values(f->labels), opts);
+            auto v = engine::volumes::create(g.root, f->name, key_value_map(f->labels), opts);
             if (!v) {
                 g.exit_code = report_error(v.error().what(), 125);
                 return;
