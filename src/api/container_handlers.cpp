@@ -1,4 +1,4 @@
-// Containers: list, create, inspect, start, stop, restart, kill, remove. Each handler turns
+// Containers: list, create, inspect, start, stop, restart, kill, pause, unpause, remove. Each handler turns
 // the request into one engine call and its result into docker's JSON (or status).
 #include <algorithm>
 
@@ -140,6 +140,15 @@ Result<Response> kill(Service& s, const Request& req) {
     return Response::no_content();
 }
 
+Result<Response> pause(Service& s, const Request& req, bool on) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    if (auto r = engine::pause_container(*e, rec->id, on); !r) return std::unexpected(r.error());
+    return Response::no_content();
+}
+
 Result<Response> remove(Service& s, const Request& req) {
     auto e = s.engine();
     if (!e) return std::unexpected(e.error());
@@ -161,6 +170,8 @@ void add_container_routes(Router& r, Service& s) {
     r.add("POST", "/containers/{id}/restart", [&s](Request& q) { return stop(s, q, true); });
     r.add("POST", "/containers/{id}/kill", [&s](Request& q) { return kill(s, q); });
     r.add("DELETE", "/containers/{id}", [&s](Request& q) { return remove(s, q); });
+    r.add("POST", "/containers/{id}/pause", [&s](Request& q) { return pause(s, q, true); });
+    r.add("POST", "/containers/{id}/unpause", [&s](Request& q) { return pause(s, q, false); });
 }
 
 }  // namespace brig::api

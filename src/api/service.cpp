@@ -31,11 +31,13 @@ std::optional<UniqueFd> AttachBroker::await(const std::string& id, std::chrono::
         return it == slots_.end() || it->second.delivered;
     });
     auto it = slots_.find(id);
-    if (it == slots_.end()) return std::nullopt;
+    if (it == slots_.end() || !it->second.delivered) return std::nullopt;  // a timeout keeps the slot
     auto sock = std::move(it->second.sock);
     slots_.erase(it);
     return sock;
 }
+
+bool AttachBroker::pending(const std::string& id) { return expected(id); }
 
 void AttachBroker::cancel(const std::string& id) {
     {
@@ -58,8 +60,7 @@ Router make_router(Service& s) {
         {"POST", "/exec/{id}/resize"}, {"POST", "/containers/{id}/resize"}, {"GET", "/containers/{id}/top"},
         {"GET", "/containers/{id}/stats"}, {"GET", "/containers/{id}/changes"}, {"GET", "/containers/{id}/export"},
         {"GET", "/containers/{id}/archive"}, {"PUT", "/containers/{id}/archive"}, {"HEAD", "/containers/{id}/archive"},
-        {"POST", "/containers/{id}/rename"}, {"POST", "/containers/{id}/update"}, {"POST", "/containers/{id}/pause"},
-        {"POST", "/containers/{id}/unpause"}, {"POST", "/containers/prune"},
+        {"POST", "/containers/{id}/rename"}, {"POST", "/containers/{id}/update"}, {"POST", "/containers/prune"},
         {"POST", "/images/create"}, {"POST", "/images/{name*}/push"}, {"POST", "/images/{name*}/tag"},
         {"DELETE", "/images/{name*}"}, {"GET", "/images/{name*}/history"}, {"POST", "/images/load"},
         {"GET", "/images/{name*}/get"}, {"GET", "/images/get"}, {"POST", "/build"}, {"POST", "/images/prune"},

@@ -23,8 +23,11 @@ public:
     bool expected(const std::string& id);
     // The start handler: the monitor socket of the started container (or nothing: start failed).
     void deliver(const std::string& id, std::optional<UniqueFd> sock);
-    // The attach: waits for deliver(); nullopt on timeout or a failed start.
+    // The attach: waits for deliver(); nullopt on timeout (the slot stays: pending() is true),
+    // a failed start or a cancel (the slot is gone).
     std::optional<UniqueFd> await(const std::string& id, std::chrono::milliseconds timeout);
+    bool pending(const std::string& id);
+    // The attach gives up (its client left before the start): the slot is freed.
     void cancel(const std::string& id);
 
 private:

@@ -148,6 +148,20 @@ int pump(Stream& st, int sock, const PumpOptions& po) {
     return code;
 }
 
+// The started container's socket for an attach that came first; nullopt (and the broker's slot
+// freed) when the start failed, the client went away or nothing started for 10 minutes.
+std::optional<UniqueFd> await_start(AttachBroker& b, Stream& st, const std::string& id) {
+    auto deadline = std::chrono::steady_clock::now() + 10min;
+    while (true) {
+        if (auto fd = b.await(id, 200ms)) return fd;
+        if (!b.pending(id)) return std::nullopt;
+        if (st.peer_gone() || std::chrono::steady_clock::now() > deadline) {
+            b.cancel(id);
+            return std::nullopt;
+        }
+    }
+}
+
 Result<Response> attach(Service& s, const Request& req) {
     auto e = s.engine();
     if (!e) return std::unexpected(e.error());
@@ -172,7 +186,8 @@ Result<Response> attach(Service& s, const Request& req) {
     r.headers.emplace_back("Content-Type", stream_type(rec->tty));
     r.stream = [&s, e = *e, rec = *rec, po, sock, by_start](Stream& st) mutable {
         if (by_start) {
-            auto fd = s.broker.await(rec.id, 10min);
+            // Waits in slices so that a client gone before the start frees its slot.
+            auto fd = await_start(s.broker, st, rec.id);
             if (!fd) return;
             sock = std::make_shared<UniqueFd>(std::move(*fd));
         }
