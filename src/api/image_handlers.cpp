@@ -76,11 +76,42 @@ Result<Response> inspect(const Service& s, const Request& req) {
     return Response::json(200, *j);
 }
 
+// POST /images/{name}/tag?repo=R&tag=T: 201, as docker.
+Result<Response> tag(const Service& s, const Request& req) {
+    auto repo = req.q("repo");
+    if (!repo || repo->empty()) return error_response(400, "repo: a repository name is required");
+    std::string target = *repo;
+    if (auto t = req.q("tag"); t && !t->empty()) target += ":" + *t;
+    auto store = image::Store::open(s.root);
+    if (!store) return std::unexpected(store.error());
+    const std::string& name = req.params.at("name");
+    if (!store->find_image(name)) return error_response(404, fmt::format("No such image: {}", name));
+    if (auto r = store->tag(name, target); !r) return error_response(400, r.error().message);
+    return Response::json(201, ojson::object());
+}
+
+// DELETE /images/{name}?force=: docker's [{"Untagged": ..}, {"Deleted": ..}].
+Result<Response> remove(const Service& s, const Request& req) {
+    auto store = image::Store::open(s.root);
+    if (!store) return std::unexpected(store.error());
+    const std::string& name = req.params.at("name");
+    if (!store->find_image(name)) return error_response(404, fmt::format("No such image: {}", name));
+    bool force = req.q("force").value_or("") == "1" || req.q("force").value_or("") == "true";
+    auto res = store->remove_image(name, force);
+    if (!res) return error_response(409, res.error().message);
+    ojson out = ojson::array();
+    for (const auto& u : res->untagged) out.push_back({{"Untagged", u}});
+    for (const auto& d : res->deleted) out.push_back({{"Deleted", d}});
+    return Response::json(200, out);
+}
+
 }  // namespace
 
 void add_image_routes(Router& r, Service& s) {
     r.add("GET", "/images/json", [&s](Request& q) { return list(s, q); });
     r.add("GET", "/images/{name*}/json", [&s](Request& q) { return inspect(s, q); });
+    r.add("POST", "/images/{name*}/tag", [&s](Request& q) { return tag(s, q); });
+    r.add("DELETE", "/images/{name*}", [&s](Request& q) { return remove(s, q); });
 }
 
 }  // namespace brig::api
