@@ -51,10 +51,18 @@ TEST_F(Unpack, PreservesMetadata) {
     x.gid = 1001;
     x.mtime_sec = 1234567890;
     x.xattrs = {{"user.note", "hi"}, {"trusted.overlay.redirect", "/etc"}};
+    // A hard link's header carries its target's metadata, as tar writers make it (the link's
+    // header is applied to the shared inode: HardLinkHeaderApplies).
+    TarEntry link = x;
+    link.path = "bin/tool2";
+    link.type = TarType::HardLink;
+    link.linkname = "bin/tool";
+    link.size = 0;
+    link.xattrs.clear();
     auto r = unpack(TarBuilder()
                         .dir("bin/", 0711)
                         .entry(x, "abc")
-                        .hardlink("bin/tool2", "bin/tool")
+                        .entry(link)
                         .symlink("bin/sh", "/bin/busybox")
                         .chardev("dev/null", 1, 3)
                         .fifo("run/fifo")
@@ -80,6 +88,25 @@ TEST_F(Unpack, PreservesMetadata) {
     EXPECT_EQ(st.st_rdev, makedev(1, 3));
     ASSERT_EQ(::lstat((dest + "/run/fifo").c_str(), &st), 0);
     EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+// docker's archive package: a hard link's own header (mode, owner) applies to the shared inode.
+TEST_F(Unpack, HardLinkHeaderApplies) {
+    TarEntry link;
+    link.path = "hard";
+    link.type = TarType::HardLink;
+    link.linkname = "f";
+    link.mode = 0604;
+    link.uid = 3;
+    link.gid = 4;
+    auto r = unpack(TarBuilder().file("f", "x").entry(link).str());
+    ASSERT_TRUE(r) << r.error().what();
+    struct stat st {};
+    ASSERT_EQ(::stat((dest + "/f").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0604u);
+    EXPECT_EQ(st.st_uid, 3u);
+    EXPECT_EQ(st.st_gid, 4u);
+    EXPECT_EQ(st.st_nlink, 2u);
 }
 
 TEST_F(Unpack, WhiteoutsBecomeOverlayForm) {
