@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci/spec.hpp"
-#include "oci_sample_configs.hpp"
+#include "sample_configs.hpp"
 
 namespace brig::oci {
 namespace {

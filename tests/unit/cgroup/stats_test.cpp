@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "cgroup/stats.hpp"
-#include "cgroup_fake_env.hpp"
+#include "fake_env.hpp"
 
 namespace brig::cgroup {
 namespace {

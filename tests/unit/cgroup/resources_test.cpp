@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cgroup/resources.hpp"
-#include "cgroup_fake_env.hpp"
+#include "fake_env.hpp"
 
 namespace brig::cgroup {
 namespace {

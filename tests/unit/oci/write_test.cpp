@@ -9,7 +9,7 @@
 
 #include "oci/spec.hpp"
 #include "oci/write.hpp"
-#include "oci_sample_configs.hpp"
+#include "sample_configs.hpp"
 
 namespace brig::oci {
 namespace {
