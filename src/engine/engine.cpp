@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -25,6 +24,7 @@
 #include "engine/spec.hpp"
 #include "linux/fs.hpp"
 #include "linux/signals.hpp"
+#include "linux/spawn.hpp"
 
 namespace brig::engine {
 
@@ -38,59 +38,6 @@ std::string exe_dir() {
     if (n <= 0) return ".";
     std::string p(buf, static_cast<size_t>(n));
     return p.substr(0, p.rfind('/'));
-}
-
-struct Spawned {
-    int status = -1;
-    std::string out, err;
-};
-
-// fork/exec argv with stdin from /dev/null, capturing stdout and stderr.
-Result<Spawned> spawn_capture(const std::vector<std::string>& argv) {
-    int out[2], err[2];
-    if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) return sys_fail("pipe");
-    pid_t child = ::fork();
-    if (child < 0) return sys_fail("fork");
-    if (child == 0) {
-        int devnull = ::open("/dev/null", O_RDONLY);
-        ::dup2(devnull, 0);
-        ::dup2(out[1], 1);
-        ::dup2(err[1], 2);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-        _exit(127);
-    }
-    ::close(out[1]);
-    ::close(err[1]);
-    Spawned s;
-    pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    int open = 2;
-    while (open > 0) {
-        if (::poll(p, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        for (int i = 0; i < 2; ++i) {
-            if (p[i].fd < 0 || p[i].revents == 0) continue;
-            char buf[8192];
-            ssize_t n = ::read(p[i].fd, buf, sizeof buf);
-            if (n > 0) {
-                (i == 0 ? s.out : s.err).append(buf, static_cast<size_t>(n));
-            } else {
-                ::close(p[i].fd);
-                p[i].fd = -1;
-                --open;
-            }
-        }
-    }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    s.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return s;
 }
 
 std::string last_line(std::string text) {
@@ -167,7 +114,9 @@ Result<void> run_runtime(const Engine& e, const std::vector<std::string>& args, 
     const std::string& rt = runtime.empty() ? e.runtime : runtime;
     std::vector<std::string> argv = {rt, "--root", e.store.runtime_root()};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto s = spawn_capture(argv);
+    spawn::Options o;
+    o.argv = std::move(argv);
+    auto s = spawn::run_capture(std::move(o));
     if (!s) return std::unexpected(s.error());
     if (out != nullptr) *out = s->out;
     if (s->status != 0) {
@@ -233,33 +182,15 @@ Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) 
     int sp[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return sys_fail("socketpair");
     UniqueFd ours(sp[0]), theirs(sp[1]);
-    // Double fork: the monitor is in its own session and not our child, so it outlives us.
-    pid_t child = ::fork();
-    if (child < 0) return sys_fail("fork");
-    if (child == 0) {
-        ::setsid();
-        pid_t grand = ::fork();
-        if (grand != 0) _exit(grand < 0 ? 1 : 0);
-        int devnull = ::open("/dev/null", O_RDWR);
-        ::dup2(devnull, 0);
-        ::dup2(devnull, 1);
-        ::dup2(devnull, 2);
-        ::dup2(theirs.get(), 3);  // dup2 clears close-on-exec
-        ::close_range(4, ~0U, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        _exit(127);
-    }
+    // A daemon: in its own session and not our child, so it outlives us.
+    spawn::Options mon;
+    mon.argv = std::move(argv);
+    mon.fds = {{theirs.get(), 3}};
+    mon.close_other_fds = true;
+    mon.clear_signal_mask = true;
+    mon.default_signal_actions = true;
+    if (auto r = spawn::spawn_daemon(mon); !r) return std::unexpected(std::move(r.error()).context("start the monitor"));
     theirs.reset();
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
     // The monitor's first packet: Started or Error (EOF: it died).
     char buf[proto::kMaxPacket];
     while (true) {

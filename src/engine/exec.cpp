@@ -1,13 +1,11 @@
 #include "engine/exec.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fmt/core.h>
 
 #include "engine/spec.hpp"
+#include "linux/spawn.hpp"
 
 namespace brig::engine {
 
@@ -33,30 +31,18 @@ std::expected<int, ExecError> exec_container(Engine& e, const ExecRequest& rq) {
     }
     argv.push_back(rq.id);
     argv.insert(argv.end(), rq.cmd.begin(), rq.cmd.end());
-    std::vector<char*> a;
-    for (auto& s : argv) a.push_back(s.data());
-    a.push_back(nullptr);
-    pid_t child = ::fork();
-    if (child < 0) return std::unexpected(ExecError{125, "fork failed"});
-    if (child == 0) {
-        if (!rq.interactive || rq.detach) {
-            int devnull = ::open("/dev/null", O_RDONLY);
-            ::dup2(devnull, 0);
-        }
-        if (rq.detach) {
-            int devnull = ::open("/dev/null", O_WRONLY);
-            ::dup2(devnull, 1);
-            ::dup2(devnull, 2);
-        }
-        ::execv(a[0], a.data());
-        _exit(125);
-    }
+    spawn::Options o;
+    o.argv = std::move(argv);
+    o.in = rq.interactive && !rq.detach ? spawn::kInherit : spawn::kDevNull;
+    o.out = o.err = rq.detach ? spawn::kDevNull : spawn::kInherit;
+    auto child = spawn::spawn(o);
+    if (!child) return std::unexpected(ExecError{125, child.error().message});
+    // The runtime's exec gets the terminal's signals; its exit code is the answer.
     ::signal(SIGINT, SIG_IGN);
     ::signal(SIGTERM, SIG_IGN);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    auto code = spawn::wait_exit(*child);
+    if (!code) return std::unexpected(ExecError{125, code.error().message});
+    return *code;
 }
 
 }  // namespace brig::engine

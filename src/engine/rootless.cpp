@@ -25,6 +25,7 @@
 #include "engine/store.hpp"
 #include "linux/fs.hpp"
 #include "linux/proc.hpp"
+#include "linux/spawn.hpp"
 #include "linux/userns.hpp"
 
 namespace brig::engine::rootless {
@@ -71,32 +72,15 @@ std::optional<SubRange> sub_range(const std::string& file, const std::string& na
 
 // Runs a helper (newuidmap/newgidmap); its stderr becomes the error.
 Result<void> run_helper(const std::vector<std::string>& argv) {
-    int err[2];
-    if (::pipe2(err, O_CLOEXEC) < 0) return sys_fail("pipe");
-    pid_t pid = ::fork();
-    if (pid < 0) return sys_fail("fork");
-    if (pid == 0) {
-        ::dup2(err[1], 2);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-        ::_exit(127);
-    }
-    ::close(err[1]);
-    std::string text;
-    char buf[512];
-    ssize_t n;
-    while ((n = ::read(err[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) text.append(buf, static_cast<size_t>(n));
-    ::close(err[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+    spawn::Options o;
+    o.argv = argv;
+    auto run = spawn::run_capture(std::move(o));
+    if (!run) return std::unexpected(run.error());
+    if (run->status == 0) return {};
+    std::string text = run->err;
     while (!text.empty() && text.back() == '\n') text.pop_back();
-    return fail("{}: {}", argv[0], text.empty() ? fmt::format("status {}", status) : text);
+    if (text.empty() && run->status == spawn::kExecFailed) text = "could not be run";
+    return fail("{}: {}", argv[0], text.empty() ? fmt::format("exit status {}", run->status) : text);
 }
 
 // Writes the pause process's id maps: the user's subordinate ranges through the setuid helpers

@@ -64,4 +64,16 @@ Result<int> wait_exit(pid_t pid);
 // spawn() then wait_exit().
 Result<int> run(const Options& o);
 
+// run() with the child's output collected (spawn_capture.cpp).
+struct Capture {
+    std::optional<std::string> input;  // the child's stdin, a pipe fed with this; nullopt: Options::in
+    enum class Err { separate, merged, as_given } err = Err::separate;  // merged: into `out`; as_given: Options::err
+    size_t max_bytes = 16u << 20;  // of each stream; the rest is read and dropped
+};
+struct Captured {
+    int status = -1;  // exit_code()
+    std::string out, err;
+};
+Result<Captured> run_capture(Options o, const Capture& c = {});
+
 }  // namespace brig::spawn

@@ -1,8 +1,5 @@
 #include "cli/oci/cgroup_cmds.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,10 +11,10 @@
 #include "cli/oci/args.hpp"
 #include "common/fd.hpp"
 #include "common/units.hpp"
+#include "linux/spawn.hpp"
 #include "runtime/cgroup_ops.hpp"
 #include "runtime/state.hpp"
 
-extern char** environ;
 
 namespace brig::cli {
 namespace {
@@ -30,36 +27,17 @@ Result<std::string> need_id(const Parsed& p, std::string_view cmd, bool extra_al
 
 // `ps ARGS...`, stdout and stderr together (as runc reads it).
 Result<std::string> run_ps(const std::vector<std::string>& args) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) < 0) return sys_fail("ps: pipe");
-    UniqueFd rd(fds[0]), wr(fds[1]);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, wr.get(), 1);
-    posix_spawn_file_actions_adddup2(&fa, wr.get(), 2);
-    std::vector<std::string> argv_s{"ps"};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    int rc = ::posix_spawnp(&pid, "ps", &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return errno_fail(rc, "ps: run ps");
-    wr.reset();
-    std::string out;
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(rd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        out.append(buf, static_cast<size_t>(n));
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return fail("ps: `ps` failed: {}", out.empty() ? std::string("no output") : out);
+    spawn::Options o;
+    o.argv = {"ps"};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.search_path = true;
+    spawn::Capture c;
+    c.err = spawn::Capture::Err::merged;
+    auto got = spawn::run_capture(std::move(o), c);
+    if (!got) return std::unexpected(std::move(got.error()).context("ps"));
+    std::string out = std::move(got->out);
+    if (got->status != 0)
+        return fail("ps: `ps` failed: {}", out.empty() ? fmt::format("exit status {}", got->status) : out);
     return out;
 }
 

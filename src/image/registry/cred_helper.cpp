@@ -1,17 +1,10 @@
 #include "image/registry/cred_helper.hpp"
 
-#include "common/fd.hpp"
-#include "image/registry/endpoint.hpp"
-
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "image/registry/endpoint.hpp"
+#include "linux/spawn.hpp"
 
 namespace brig::registry {
 
@@ -37,53 +30,19 @@ Result<void> check_name(std::string_view helper) {
 Result<HelperRun> run_helper(std::string_view helper, const char* action, std::string_view input) {
     if (auto c = check_name(helper); !c) return std::unexpected(c.error());
     std::string prog = "docker-credential-" + std::string(helper);
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) < 0) return sys_fail("pipe");
-    UniqueFd in_r(in[0]), in_w(in[1]);
-    if (::pipe2(out, O_CLOEXEC) < 0) return sys_fail("pipe");
-    UniqueFd out_r(out[0]), out_w(out[1]);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in_r.get(), STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, out_w.get(), STDOUT_FILENO);
-    char* argv[] = {prog.data(), const_cast<char*>(action), nullptr};
-    pid_t pid = -1;
-    int err = ::posix_spawnp(&pid, prog.c_str(), &fa, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (err != 0) return errno_fail(err, "run credential helper {} (is it on PATH?)", prog);
-    in_r.reset();
-    out_w.reset();
-    // The input is small (well under a pipe's buffer), so writing it all first cannot deadlock.
-    // A SIGPIPE from a helper that exits without reading is ignored for the write.
-    sigset_t pipe_set, old_set;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-    size_t off = 0;
-    while (off < input.size()) {
-        ssize_t n = ::write(in_w.get(), input.data() + off, input.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        off += static_cast<size_t>(n);
-    }
-    in_w.reset();
-    timespec zero{};
-    while (::sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
-    }
-    ::pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
-    HelperRun run;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(out_r.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        if (run.out.size() < kMaxHelperOutput) run.out.append(buf, static_cast<size_t>(n));
-    }
-    int ws = 0;
-    while (::waitpid(pid, &ws, 0) < 0) {
-        if (errno != EINTR) return sys_fail("wait for credential helper {}", prog);
-    }
-    run.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    spawn::Options o;
+    o.argv = {prog, action};
+    o.search_path = true;
+    o.err = spawn::kInherit;
+    spawn::Capture c;
+    c.input = std::string(input);
+    c.err = spawn::Capture::Err::as_given;
+    c.max_bytes = kMaxHelperOutput;
+    auto got = spawn::run_capture(std::move(o), c);
+    if (!got) return std::unexpected(std::move(got.error()).context(fmt::format("run credential helper {}", prog)));
+    if (got->status == spawn::kExecFailed && got->out.empty())
+        return fail("run credential helper {}: not found or not executable (is it on PATH?)", prog);
+    HelperRun run{got->status, std::move(got->out)};
     while (!run.out.empty() && (run.out.back() == '\n' || run.out.back() == '\r')) run.out.pop_back();
     return run;
 }

@@ -162,5 +162,65 @@ TEST(Spawn, DaemonIsNotOurChild) {
     EXPECT_EQ(errno, ECHILD);
 }
 
+TEST(SpawnCapture, SeparateStreamsAndStatus) {
+    auto got = run_capture(sh("echo out; echo err >&2; exit 4"));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 4);
+    EXPECT_EQ(got->out, "out\n");
+    EXPECT_EQ(got->err, "err\n");
+}
+
+TEST(SpawnCapture, MergedStreams) {
+    Capture c;
+    c.err = Capture::Err::merged;
+    auto got = run_capture(sh("echo a; echo b >&2; echo c"), c);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->out, "a\nb\nc\n");
+    EXPECT_EQ(got->err, "");
+}
+
+TEST(SpawnCapture, InputLargerThanAPipeWhileOutputFlows) {
+    // 1 MiB in, 1 MiB out through cat: the writer and readers must interleave, or both block.
+    Capture c;
+    c.input = std::string(1u << 20, 'x');
+    Options o;
+    o.argv = {"cat"};
+    o.search_path = true;
+    auto got = run_capture(o, c);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 0);
+    EXPECT_EQ(got->out, *c.input);
+}
+
+TEST(SpawnCapture, ChildThatIgnoresItsInputDoesNotRaiseSigpipe) {
+    Capture c;
+    c.input = std::string(1u << 20, 'x');
+    auto got = run_capture(sh("exec 0<&-; echo done"), c);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->out, "done\n");
+    sigset_t pending;
+    sigpending(&pending);
+    EXPECT_FALSE(sigismember(&pending, SIGPIPE));
+}
+
+TEST(SpawnCapture, OutputIsCappedButDrained) {
+    Capture c;
+    c.max_bytes = 10;
+    auto got = run_capture(sh("head -c 100000 /dev/zero; echo e >&2"), c);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 0);
+    EXPECT_EQ(got->out.size(), 10u);
+    EXPECT_EQ(got->err, "e\n");
+}
+
+TEST(SpawnCapture, ProgramNotFound) {
+    Options o;
+    o.argv = {"brig-no-such-program"};
+    o.search_path = true;
+    auto got = run_capture(o);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, kExecFailed);
+}
+
 }  // namespace
 }  // namespace brig::spawn
