@@ -7,6 +7,10 @@
 # tests against another runtime (e.g. runc).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Two tests at a time by default (the machine has 2 cores). Each test isolates what it creates
+# (its own network namespace, root, cgroup parent and daemon sockets), so they may overlap; one
+# that wants the whole machine is RUN_SERIAL (the VM). BRIG_TEST_JOBS=1 runs one at a time.
+jobs=${BRIG_TEST_JOBS:-2}
 
 ./scripts/build.sh
 
@@ -17,7 +21,7 @@ cmake -G Ninja -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBRIG_SANITIZE=ON
 ninja -C build-asan brig_all_unit_tests
 if ! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
      UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-     ctest --test-dir build-asan --output-on-failure; then
+     ctest --test-dir build-asan -j"$jobs" --output-on-failure; then
     status=1
     echo "==> sanitizer unit tests FAILED" >&2
 fi
@@ -25,7 +29,7 @@ fi
 echo "==> release build (build): all tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! ctest --test-dir build --output-on-failure 2>&1 | tee "$log"; then
+if ! ctest --test-dir build -j"$jobs" --output-on-failure 2>&1 | tee "$log"; then
     status=1
 fi
 
