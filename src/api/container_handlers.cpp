@@ -1,4 +1,4 @@
-// Containers: list, create, inspect, start, stop, restart, kill, pause, unpause, remove. Each handler turns
+// Containers: list, create, inspect, start, stop, restart, kill, pause, unpause, remove, update, rename. Each handler turns
 // the request into one engine call and its result into docker's JSON (or status).
 #include <algorithm>
 
@@ -8,6 +8,7 @@
 #include "api/create_request.hpp"
 #include "api/errors.hpp"
 #include "api/service.hpp"
+#include "api/update_request.hpp"
 #include "engine/create.hpp"
 #include "engine/present.hpp"
 
@@ -159,6 +160,38 @@ Result<Response> remove(Service& s, const Request& req) {
     return Response::no_content();
 }
 
+Result<Response> update(Service& s, const Request& req) {
+    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return error_response(400, "invalid JSON in the request body");
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    auto rq = update_request_from_json(body, rec->id);
+    if (!rq) return error_response(400, rq.error().message);
+    if (auto r = engine::update_container(*e, *rq); !r) {
+        // The plan's refusals (limits docker refuses, nothing to change) are the client's fault.
+        if (r.error().message.starts_with("Cannot update container") || r.error().message.starts_with("update: nothing"))
+            return error_response(400, r.error().message);
+        return std::unexpected(r.error());
+    }
+    return Response::json(200, ojson{{"Warnings", ojson::array()}});
+}
+
+Result<Response> rename(Service& s, const Request& req) {
+    auto name = req.q("name").value_or("");
+    if (name.empty()) return error_response(400, "rename: the new name is missing (?name=NEW_NAME)");
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    if (auto r = engine::rename_container(*e, {.id = rec->id, .name = name}); !r) {
+        if (r.error().message.starts_with("Renaming a container with the same name")) return error_response(409, r.error().message);
+        return std::unexpected(r.error());
+    }
+    return Response::no_content();
+}
+
 }  // namespace
 
 void add_container_routes(Router& r, Service& s) {
@@ -172,6 +205,8 @@ void add_container_routes(Router& r, Service& s) {
     r.add("DELETE", "/containers/{id}", [&s](Request& q) { return remove(s, q); });
     r.add("POST", "/containers/{id}/pause", [&s](Request& q) { return pause(s, q, true); });
     r.add("POST", "/containers/{id}/unpause", [&s](Request& q) { return pause(s, q, false); });
+    r.add("POST", "/containers/{id}/update", [&s](Request& q) { return update(s, q); });
+    r.add("POST", "/containers/{id}/rename", [&s](Request& q) { return rename(s, q); });
 }
 
 }  // namespace brig::api

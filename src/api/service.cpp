@@ -60,7 +60,7 @@ Router make_router(Service& s) {
         {"POST", "/exec/{id}/resize"}, {"POST", "/containers/{id}/resize"}, {"GET", "/containers/{id}/top"},
         {"GET", "/containers/{id}/stats"}, {"GET", "/containers/{id}/changes"}, {"GET", "/containers/{id}/export"},
         {"GET", "/containers/{id}/archive"}, {"PUT", "/containers/{id}/archive"}, {"HEAD", "/containers/{id}/archive"},
-        {"POST", "/containers/{id}/rename"}, {"POST", "/containers/{id}/update"}, {"POST", "/containers/prune"},
+        {"POST", "/containers/prune"},
         {"POST", "/images/create"}, {"POST", "/images/{name*}/push"},
         {"GET", "/images/{name*}/history"}, {"POST", "/images/load"},
         {"GET", "/images/{name*}/get"}, {"GET", "/images/get"}, {"POST", "/build"}, {"POST", "/images/prune"},

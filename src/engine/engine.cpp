@@ -138,7 +138,7 @@ Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) 
         return UniqueFd();
     }
     std::string dir = e.store.dir(id);
-    for (const char* f : {"stop-requested", "paused", "pidfile", "attach.sock"}) ::unlink((dir + "/" + f).c_str());
+    for (const char* f : {"stop-requested", "removing", "paused", "pidfile", "attach.sock"}) ::unlink((dir + "/" + f).c_str());
     if (live.status == "exited" && !live.error.empty() && live.error.find("monitor") != std::string::npos) {
         // A monitor killed earlier may have left the container running: clean it up first.
         (void)run_runtime(e, {"delete", "--force", id}, nullptr, rec->host.runtime);
@@ -309,10 +309,18 @@ Result<void> remove_container(Engine& e, const std::string& id, bool force, bool
             return fail("cannot remove container \"/{}\": container is {}: stop the container before removing or force remove",
                         rec->name, live.status);
         (void)touch(dir + "/stop-requested");
+        (void)touch(dir + "/removing");  // an --rm monitor leaves the removal to us
         if (live.status == "paused") (void)run_runtime(e, {"resume", id}, nullptr, rec->host.runtime);
         (void)run_runtime(e, {"kill", id, "KILL"}, nullptr, rec->host.runtime);
+        // Unlocked while waiting: an --rm monitor that saw the exit first runs `brig rm` itself,
+        // which needs the lock. Whoever gets it next removes the container.
+        lock->reset();
         if (!wait_process_exit(live.monitor_pid, live.monitor_start, 30s))
             return fail("cannot remove container {}: its monitor does not exit", rec->name);
+        lock = e.store.lock(id);
+        if (!lock) return lock.error().message.starts_with("No such container") ? Result<void>{} : std::unexpected(lock.error());
+        rec = e.store.load(id);
+        if (!rec) return rec.error().message.starts_with("No such container") ? Result<void>{} : std::unexpected(rec.error());
     }
     // Whatever the runtime still has (a monitor killed mid-way, a create interrupted).
     if (linuxfs::exists(e.store.runtime_root() + "/" + id)) {
@@ -330,6 +338,14 @@ Result<void> remove_container(Engine& e, const std::string& id, bool force, bool
         volumes::remove_anonymous(e.store, *rec);
     }
     return removed;
+}
+
+Result<void> rename_container(Engine& e, const RenameRequest& rq) {
+    auto lock = e.store.lock(rq.id);
+    if (!lock) return std::unexpected(lock.error());
+    auto rec = e.store.load(rq.id);
+    if (!rec) return std::unexpected(rec.error());
+    return e.store.rename(*rec, rq.name);
 }
 
 Result<int> wait_container(Engine& e, const std::string& id) {

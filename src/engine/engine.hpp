@@ -51,6 +51,11 @@ Result<void> kill_container(Engine& e, const std::string& id, const std::string&
 // volumes (rm -v) or an --rm container: its anonymous volumes are removed too.
 Result<void> remove_container(Engine& e, const std::string& id, bool force, bool volumes = false);
 Result<void> pause_container(Engine& e, const std::string& id, bool pause);
+// rename, under the container's lock: docker's name rules; a name in use is refused.
+struct RenameRequest {
+    std::string id, name;
+};
+Result<void> rename_container(Engine& e, const RenameRequest& rq);
 // Blocks until the container is not running; returns its exit code.
 Result<int> wait_container(Engine& e, const std::string& id);
 // A connection to the monitor's attach socket (error if the container is not running).

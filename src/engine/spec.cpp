@@ -347,43 +347,13 @@ Result<void> add_device(const DeviceMapping& d, oci::Linux& lx, std::vector<oci:
     return {};
 }
 
-Result<std::optional<oci::MemoryResources>> memory_of(const HostConfig& hc) {
-    oci::MemoryResources m;
-    if (hc.memory > 0) m.limit = hc.memory;
-    if (hc.memory_swap != 0) {
-        if (hc.memory <= 0) return fail("--memory-swap requires --memory");
-        m.swap = hc.memory_swap;
-    } else if (hc.memory > 0) {
-        m.swap = 2 * hc.memory;  // docker: swap defaults to as much again as the memory limit
-    }
-    if (m == oci::MemoryResources{}) return std::nullopt;
-    return m;
-}
-
-std::optional<oci::CpuResources> cpu_of(const HostConfig& hc) {
-    oci::CpuResources c;
-    if (hc.nano_cpus > 0) {
-        c.period = 100000;
-        c.quota = hc.nano_cpus / 10000;
-    }
-    if (hc.cpu_shares > 0) c.shares = static_cast<uint64_t>(hc.cpu_shares);
-    c.cpus = hc.cpuset_cpus;
-    if (c == oci::CpuResources{}) return std::nullopt;
-    return c;
-}
-
 // Every device is denied (allowed when privileged) but those --device adds.
 Result<void> set_resources(const HostConfig& hc, oci::Linux& lx) {
     oci::Resources& res = lx.resources.emplace();
     res.devices = {{.allow = hc.privileged, .access = "rwm"}};
     for (const auto& d : hc.devices)
         if (auto r = add_device(d, lx, res.devices); !r) return r;
-    auto memory = memory_of(hc);
-    if (!memory) return std::unexpected(memory.error());
-    res.memory = *memory;
-    res.cpu = cpu_of(hc);
-    if (hc.pids_limit != 0) res.pids = oci::PidsResources{.limit = hc.pids_limit};
-    return {};
+    return set_limits(hc, res);
 }
 
 // ---- confinement ----
@@ -433,6 +403,45 @@ Result<void> set_confinement(const ContainerRecord& rec, const SpecInputs& in, c
 }
 
 }  // namespace
+
+namespace {
+
+Result<std::optional<oci::MemoryResources>> memory_of(const HostConfig& hc) {
+    oci::MemoryResources m;
+    if (hc.memory > 0) m.limit = hc.memory;
+    if (hc.memory_swap != 0) {
+        if (hc.memory <= 0) return fail("--memory-swap requires --memory");
+        m.swap = hc.memory_swap;
+    } else if (hc.memory > 0) {
+        m.swap = 2 * hc.memory;  // docker: swap defaults to as much again as the memory limit
+    }
+    if (m == oci::MemoryResources{}) return std::nullopt;
+    return m;
+}
+
+std::optional<oci::CpuResources> cpu_of(const HostConfig& hc) {
+    oci::CpuResources c;
+    if (hc.nano_cpus > 0) {
+        c.period = 100000;
+        c.quota = hc.nano_cpus / 10000;
+    }
+    if (hc.cpu_shares > 0) c.shares = static_cast<uint64_t>(hc.cpu_shares);
+    c.cpus = hc.cpuset_cpus;
+    if (c == oci::CpuResources{}) return std::nullopt;
+    return c;
+}
+
+}  // namespace
+
+Result<void> set_limits(const HostConfig& hc, oci::Resources& res) {
+    auto memory = memory_of(hc);
+    if (!memory) return std::unexpected(memory.error());
+    res.memory = *memory;
+    res.cpu = cpu_of(hc);
+    res.pids.reset();
+    if (hc.pids_limit != 0) res.pids = oci::PidsResources{.limit = hc.pids_limit};
+    return {};
+}
 
 Result<oci::Spec> build_spec(const ContainerRecord& rec, const SpecInputs& in) {
     auto caps = capabilities_of(rec.host);

@@ -26,6 +26,9 @@ struct SpecInputs {
 
 Result<oci::Spec> build_spec(const ContainerRecord& rec, const SpecInputs& in);
 
+// The memory, CPU and pids limits of `hc` into `res` (build_spec's, and `update`'s on a bundle).
+Result<void> set_limits(const HostConfig& hc, oci::Resources& res);
+
 // "uid[:gid]" or "name[:group]" resolved in the rootfs's /etc/passwd and /etc/group.
 struct ResolvedUser {
     uint32_t uid = 0, gid = 0;

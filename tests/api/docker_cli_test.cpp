@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+
 #include "fixture.hpp"
 
 namespace brig::test {
@@ -149,6 +151,42 @@ TEST_F(DockerCli, Images) {
     EXPECT_EQ(p.out, "linux 1\n") << p;
     p = docker({"inspect", "--type", "image", "--format", "{{.Os}}", "busybox"});
     EXPECT_EQ(p.out, "linux\n") << p;
+}
+
+TEST_F(DockerCli, UpdateRenamePauseTagAndRmi) {
+    auto p = docker({"run", "-d", "--name", "u", "--memory", "64m", "--cgroup-parent", cgroup_parent_, "busybox", "sleep", "300"});
+    ASSERT_EQ(p.code, 0) << p << slurp(log_);
+    p = docker({"update", "--memory", "96m", "--memory-swap", "192m", "--pids-limit", "40", "--restart", "on-failure:3", "u"});
+    ASSERT_EQ(p.code, 0) << p << slurp(log_);
+    EXPECT_EQ(p.out, "u\n");
+    p = docker({"inspect", "--format",
+                "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.PidsLimit}} "
+                "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}", "u"});
+    EXPECT_EQ(p.out, fmt::format("{} {} 40 on-failure 3\n", 96 << 20, 192 << 20)) << p;
+    p = docker({"update", "--memory", "1m", "u"});
+    EXPECT_NE(p.code, 0);
+    EXPECT_NE(p.err.find("Minimum memory limit allowed is 6MB"), std::string::npos) << p;
+
+    p = docker({"rename", "u", "u2"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_EQ(docker({"inspect", "--format", "{{.Name}}", "u2"}).out, "/u2\n");
+    p = docker({"rename", "u2", "u2"});
+    EXPECT_NE(p.code, 0);
+    EXPECT_NE(p.err.find("same name"), std::string::npos) << p;
+
+    EXPECT_EQ(docker({"pause", "u2"}).code, 0);
+    EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}}", "u2"}).out, "paused\n");
+    EXPECT_EQ(docker({"unpause", "u2"}).code, 0);
+    EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}}", "u2"}).out, "running\n");
+    EXPECT_EQ(docker({"rm", "-f", "u2"}).code, 0);
+
+    p = docker({"tag", "busybox", "brig-test/bb:v1"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_NE(docker({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out.find("brig-test/bb:v1"), std::string::npos);
+    p = docker({"rmi", "brig-test/bb:v1"});
+    EXPECT_EQ(p.code, 0) << p;
+    EXPECT_NE(p.out.find("Untagged: brig-test/bb:v1"), std::string::npos) << p;
+    EXPECT_EQ(docker({"images", "--format", "{{.Repository}}:{{.Tag}}"}).out.find("brig-test/bb:v1"), std::string::npos);
 }
 
 }  // namespace

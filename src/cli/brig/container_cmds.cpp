@@ -327,26 +327,6 @@ int do_run(Globals& g, const RunFlags& f, const std::vector<std::string>& args, 
 }
 
 // Resolves each reference and runs fn; prints what docker prints; returns the exit code.
-int for_each_container(Globals& g, const std::vector<std::string>& refs,
-                       const std::function<Result<void>(Engine&, const std::string& id)>& fn, bool echo = true) {
-    auto e = open_engine(g);
-    if (!e) return report_error(e.error().what(), 125);
-    int rc = 0;
-    for (const auto& ref : refs) {
-        auto id = e->store.resolve(ref);
-        if (!id) {
-            rc = report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
-            continue;
-        }
-        if (auto r = fn(*e, *id); !r) {
-            rc = report_error(fmt::format("Error response from daemon: {}", r.error().what()), 1);
-            continue;
-        }
-        if (echo) fmt::print("{}\n", ref);
-    }
-    return rc;
-}
-
 int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vector<std::string>& env,
             const std::string& user, const std::string& workdir, const std::vector<std::string>& args) {
     if (args.size() < 2) return report_error("\"exec\" requires at least 2 arguments: brig exec [OPTIONS] CONTAINER COMMAND [ARG...]", 125);
@@ -496,10 +476,10 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_option("names", *args, "CONTAINER NEW_NAME")->required()->expected(2);
         c->callback([&g, args] {
             g.exit_code = with_container(g, (*args)[0], [&](Engine& e, ContainerRef& c) {
-                if (auto r = e.store.rename(c.rec, (*args)[1]); !r)
+                if (auto r = rename_container(e, {.id = c.id, .name = (*args)[1]}); !r)
                     return report_error(fmt::format("Error response from daemon: {}", r.error().what()), 1);
                 return 0;
-            }, {.lock = true});
+            });
         });
     }
     {
@@ -578,6 +558,7 @@ void add_container_commands(CLI::App& app, Globals& globals) {
         globals.exit_code = 0;
     });
     add_container_info_commands(app, *group, globals);
+    add_container_update_command(app, *group, globals);
 }
 
 }  // namespace brig::cli

@@ -66,6 +66,29 @@ inline CLI::App* find_subcommand(CLI::App& app, const std::string& name) {
     return subs.empty() ? nullptr : subs.front();
 }
 
+// fn(engine, id) for each of `refs` (resolved), each error reported as docker's and the rest still
+// done; echo prints each ref that succeeded. Exit code 1 when any failed, 125 without an engine.
+inline int for_each_container(Globals& g, const std::vector<std::string>& refs,
+                       const std::function<Result<void>(engine::Engine&, const std::string& id)>& fn, bool echo = true) {
+    auto e = open_engine(g);
+    if (!e) return report_error(e.error().what(), 125);
+    int rc = 0;
+    for (const auto& ref : refs) {
+        auto id = e->store.resolve(ref);
+        if (!id) {
+            rc = report_error(fmt::format("Error response from daemon: {}", id.error().message), 1);
+            continue;
+        }
+        if (auto r = fn(*e, *id); !r) {
+            rc = report_error(fmt::format("Error response from daemon: {}", r.error().what()), 1);
+            continue;
+        }
+        if (echo) fmt::print("{}\n", ref);
+    }
+    return rc;
+}
+
 void add_container_info_commands(CLI::App& top, CLI::App& group, Globals& globals);
+void add_container_update_command(CLI::App& top, CLI::App& group, Globals& globals);  // update_cmds.cpp
 
 }  // namespace brig::cli

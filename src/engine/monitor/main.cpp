@@ -720,7 +720,8 @@ bool serve_once(Monitor& m) {
 void shut_down(Monitor& m, const sigset_t& blocked) {
     for (auto& c : m.clients) ::close(c.fd);
     ::unlinkat(m.dirfd, "attach.sock", 0);
-    if (m.opt.rm_brig.empty()) return;
+    // `brig rm -f` in progress (it marks the container first): the remover finishes it.
+    if (m.opt.rm_brig.empty() || ::faccessat(m.dirfd, "removing", F_OK, 0) == 0) return;
     std::vector<std::string> argv = {m.opt.rm_brig, "--root", m.opt.rm_root, "rm", "-f", m.opt.id};
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
