@@ -93,7 +93,7 @@ Result<Response> start(Service& s, const Request& req) {
     if (e->store.live_state(*rec).running()) return Response::no_content(304);
     // An attach that came first gets the started container's socket: no output is missed.
     bool attach = s.broker.expected(rec->id);
-    auto sock = engine::start_container(*e, rec->id, attach);
+    auto sock = engine::start_container(*e, {.id = rec->id, .attach = attach});
     if (!sock) {
         if (attach) s.broker.deliver(rec->id, std::nullopt);
         return std::unexpected(sock.error());
@@ -119,9 +119,9 @@ Result<Response> stop(Service& s, const Request& req, bool restart) {
     bool running = e->store.live_state(*rec).running();
     if (!running && !restart) return Response::no_content(304);
     if (running)
-        if (auto r = engine::stop_container(*e, rec->id, *t); !r) return std::unexpected(r.error());
+        if (auto r = engine::stop_container(*e, {.id = rec->id, .timeout = *t}); !r) return std::unexpected(r.error());
     if (restart)
-        if (auto r = engine::start_container(*e, rec->id, false); !r) return std::unexpected(r.error());
+        if (auto r = engine::start_container(*e, {.id = rec->id}); !r) return std::unexpected(r.error());
     return Response::no_content();
 }
 
@@ -134,7 +134,7 @@ Result<Response> kill(Service& s, const Request& req) {
     if (sig.empty()) sig = "SIGKILL";
     if (!e->store.live_state(*rec).running())
         return error_response(409, fmt::format("Container {} is not running", rec->id));
-    if (auto r = engine::kill_container(*e, rec->id, sig); !r) {
+    if (auto r = engine::kill_container(*e, {.id = rec->id, .signal = sig}); !r) {
         if (r.error().message.starts_with("invalid signal")) return error_response(400, r.error().message);
         return std::unexpected(r.error());
     }
@@ -146,7 +146,7 @@ Result<Response> pause(Service& s, const Request& req, bool on) {
     if (!e) return std::unexpected(e.error());
     auto rec = find_container(*e, req.params.at("id"));
     if (!rec) return std::unexpected(rec.error());
-    if (auto r = engine::pause_container(*e, rec->id, on); !r) return std::unexpected(r.error());
+    if (auto r = engine::pause_container(*e, {.id = rec->id, .pause = on}); !r) return std::unexpected(r.error());
     return Response::no_content();
 }
 
@@ -155,7 +155,7 @@ Result<Response> remove(Service& s, const Request& req) {
     if (!e) return std::unexpected(e.error());
     auto rec = find_container(*e, req.params.at("id"));
     if (!rec) return std::unexpected(rec.error());
-    if (auto r = engine::remove_container(*e, rec->id, req.q_bool("force"), req.q_bool("v")); !r)
+    if (auto r = engine::remove_container(*e, {.id = rec->id, .force = req.q_bool("force"), .volumes = req.q_bool("v")}); !r)
         return std::unexpected(r.error());
     return Response::no_content();
 }

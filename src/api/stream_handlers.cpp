@@ -196,7 +196,7 @@ Result<Response> attach(Service& s, const Request& req) {
         // Started with our attach, an --rm container is ours to remove (the monitor leaves it).
         if (by_start && rec.host.auto_remove) {
             if (code < 0) (void)engine::wait_container(e, rec.id);
-            (void)engine::remove_container(e, rec.id, true);
+            (void)engine::remove_container(e, {.id = rec.id, .force = true});
         }
     };
     return r;

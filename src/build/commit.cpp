@@ -120,11 +120,11 @@ Result<image::ImageRecord> commit_container(engine::Engine& e, const image::Stor
     std::string upper = cs->upper_path(rec.id);
     bool paused = false;
     if (opts.pause && e.store.live_state(rec).status == "running") {
-        if (auto r = engine::pause_container(e, rec.id, true); !r) return wrap(std::move(r), "pause " + rec.name);
+        if (auto r = engine::pause_container(e, {.id = rec.id, .pause = true}); !r) return wrap(std::move(r), "pause " + rec.name);
         paused = true;
     }
     ScopeGuard resume([&] {
-        if (paused) (void)engine::pause_container(e, rec.id, false);
+        if (paused) (void)engine::pause_container(e, {.id = rec.id, .pause = false});
     });
     std::error_code ec;
     bool empty = std::filesystem::is_empty(upper, ec);
@@ -138,7 +138,7 @@ Result<image::ImageRecord> commit_container(engine::Engine& e, const image::Stor
     }
     if (paused) {  // the layer is read: the container goes on before the image is written
         resume.dismiss();
-        if (auto r = engine::pause_container(e, rec.id, false); !r) return wrap(std::move(r), "unpause " + rec.name);
+        if (auto r = engine::pause_container(e, {.id = rec.id, .pause = false}); !r) return wrap(std::move(r), "unpause " + rec.name);
     }
 
     std::string created = now_rfc3339_nano();

@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "engine/image_source.hpp"
 #include "linux/fs.hpp"
 
 // GCC 12 reports a false -Wrestrict in inlined std::string assignments here (GCC bug 105329).
@@ -194,6 +195,15 @@ Result<void> copy_to_container(const std::string& host_src, const std::string& r
     }
     if (!ddir) return sys_fail("open the destination {}", dest);
     return copy_entry(sdir.get(), sname, ddir.get(), dname, host_src);
+}
+
+Result<void> copy_container(Engine& e, const CopyRequest& rq) {
+    auto rec = e.store.load(rq.id);
+    if (!rec) return std::unexpected(rec.error());
+    return with_container_rootfs(e.store, *rec, [&rq](const std::string& rootfs) {
+        return rq.into_container ? copy_to_container(rq.host_path, rootfs, rq.container_path)
+                                 : copy_from_container(rootfs, rq.container_path, rq.host_path);
+    });
 }
 
 }  // namespace brig::engine

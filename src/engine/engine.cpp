@@ -127,7 +127,9 @@ Result<void> run_runtime(const Engine& e, const std::vector<std::string>& args, 
     return {};
 }
 
-Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach) {
+Result<UniqueFd> start_container(Engine& e, const StartRequest& rq) {
+    const std::string& id = rq.id;
+    const bool attach = rq.attach;
     auto lock = e.store.lock(id);
     if (!lock) return std::unexpected(lock.error());
     auto rec = e.store.load(id);
@@ -226,7 +228,9 @@ Result<UniqueFd> attach_container(Engine& e, const std::string& id) {
     return s;
 }
 
-Result<void> kill_container(Engine& e, const std::string& id, const std::string& signal) {
+Result<void> kill_container(Engine& e, const KillRequest& rq) {
+    const std::string& id = rq.id;
+    const std::string& signal = rq.signal;
     auto rec = e.store.load(id);
     if (!rec) return std::unexpected(rec.error());
     auto sig = signals::parse_signal(signal);
@@ -241,8 +245,9 @@ Result<void> stop_container_impl(Engine& e, const std::string& id, std::optional
 }
 
 // docker's behaviour: a stopped container gives its addresses and ports back; start attaches again.
-Result<void> stop_container(Engine& e, const std::string& id, std::optional<int> timeout) {
-    if (auto r = stop_container_impl(e, id, timeout); !r) return r;
+Result<void> stop_container(Engine& e, const StopRequest& rq) {
+    const std::string& id = rq.id;
+    if (auto r = stop_container_impl(e, id, rq.timeout); !r) return r;
     auto lock = e.store.lock(id);
     if (!lock) return std::unexpected(lock.error());
     auto rec = e.store.load(id);
@@ -282,7 +287,9 @@ Result<void> stop_container_impl(Engine& e, const std::string& id, std::optional
 }
 }  // namespace
 
-Result<void> pause_container(Engine& e, const std::string& id, bool pause) {
+Result<void> pause_container(Engine& e, const PauseRequest& rq) {
+    const std::string& id = rq.id;
+    const bool pause = rq.pause;
     auto lock = e.store.lock(id);
     if (!lock) return std::unexpected(lock.error());
     auto rec = e.store.load(id);
@@ -297,7 +304,9 @@ Result<void> pause_container(Engine& e, const std::string& id, bool pause) {
     return {};
 }
 
-Result<void> remove_container(Engine& e, const std::string& id, bool force, bool with_volumes) {
+Result<void> remove_container(Engine& e, const RemoveRequest& rq) {
+    const std::string& id = rq.id;
+    const bool force = rq.force, with_volumes = rq.volumes;
     auto lock = e.store.lock(id);
     if (!lock) return std::unexpected(lock.error());
     auto rec = e.store.load(id);

@@ -41,16 +41,38 @@ Result<void> run_runtime(const Engine& e, const std::vector<std::string>& args, 
 // its network (netwire.hpp; released again when the start fails). With `attach`, returns the connected attach
 // socket (stdout/stderr/exit packets follow); otherwise returns an empty fd once started.
 // The error message of a failed start says why (start_error_exit_code maps it).
-Result<UniqueFd> start_container(Engine& e, const std::string& id, bool attach);
+// One request per operation (ids resolved: Store::resolve); create and exec have theirs in
+// create.hpp and exec.hpp, update in update.hpp, logs in logs.hpp, cp in cp.hpp.
+struct StartRequest {
+    std::string id;
+    bool attach = false;
+};
+Result<UniqueFd> start_container(Engine& e, const StartRequest& rq);
 
 // Stop: the stop signal, then SIGKILL after `timeout` seconds (record's default when nullopt).
 // A stopped container's addresses, ports and netns file are released (as docker); rm does it too.
-Result<void> stop_container(Engine& e, const std::string& id, std::optional<int> timeout);
-Result<void> kill_container(Engine& e, const std::string& id, const std::string& signal);
+struct StopRequest {
+    std::string id;
+    std::optional<int> timeout;
+};
+Result<void> stop_container(Engine& e, const StopRequest& rq);
+struct KillRequest {
+    std::string id;
+    std::string signal = "KILL";  // a name (KILL, SIGTERM) or a number
+};
+Result<void> kill_container(Engine& e, const KillRequest& rq);
 // rm: refuses a running container unless force (then killed). Tolerates half-removed state.
 // volumes (rm -v) or an --rm container: its anonymous volumes are removed too.
-Result<void> remove_container(Engine& e, const std::string& id, bool force, bool volumes = false);
-Result<void> pause_container(Engine& e, const std::string& id, bool pause);
+struct RemoveRequest {
+    std::string id;
+    bool force = false, volumes = false;
+};
+Result<void> remove_container(Engine& e, const RemoveRequest& rq);
+struct PauseRequest {
+    std::string id;
+    bool pause = true;  // false: unpause
+};
+Result<void> pause_container(Engine& e, const PauseRequest& rq);
 // rename, under the container's lock: docker's name rules; a name in use is refused.
 struct RenameRequest {
     std::string id, name;

@@ -296,7 +296,7 @@ int attach_and_wait(Engine& e, const ContainerRecord& rec, UniqueFd sock, bool r
         auto w = wait_container(e, rec.id);
         code = w ? *w : 125;
     }
-    if (remove) (void)remove_container(e, rec.id, true);
+    if (remove) (void)remove_container(e, {.id = rec.id, .force = true});
     return code;
 }
 
@@ -312,11 +312,11 @@ int do_run(Globals& g, const RunFlags& f, const std::vector<std::string>& args, 
         return 0;
     }
     bool attach = !f.detach;
-    auto sock = start_container(*e, rec->id, attach);
+    auto sock = start_container(*e, {.id = rec->id, .attach = attach});
     if (!sock) {
         int code = start_error_exit_code(sock.error().message);
         // docker removes an --rm container that failed to start.
-        if (rec->host.auto_remove) (void)remove_container(*e, rec->id, true);
+        if (rec->host.auto_remove) (void)remove_container(*e, {.id = rec->id, .force = true});
         return report_error(sock.error().what(), code);
     }
     if (!attach) {
@@ -370,7 +370,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->callback([&g, refs, attach] {
             if (!*attach) {
                 g.exit_code = for_each_container(g, *refs, [](Engine& e, const std::string& id) -> Result<void> {
-                    auto r = start_container(e, id, false);
+                    auto r = start_container(e, {.id = id});
                     if (!r) return std::unexpected(r.error());
                     return {};
                 });
@@ -381,7 +381,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
                 return;
             }
             g.exit_code = with_container(g, (*refs)[0], [](Engine& e, ContainerRef& c) {
-                auto sock = start_container(e, c.id, true);
+                auto sock = start_container(e, {.id = c.id, .attach = true});
                 if (!sock) return report_error(sock.error().what(), start_error_exit_code(sock.error().message));
                 return attach_and_wait(e, c.rec, std::move(*sock), c.rec.host.auto_remove);
             }, {.missing_code = 125});
@@ -395,7 +395,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_option("containers", *refs, "containers")->required();
         c->callback([&g, refs, timeout] {
             g.exit_code = for_each_container(g, *refs, [timeout](Engine& e, const std::string& id) {
-                return stop_container(e, id, *timeout >= 0 ? std::optional<int>(*timeout) : std::nullopt);
+                return stop_container(e, {.id = id, .timeout = *timeout >= 0 ? std::optional<int>(*timeout) : std::nullopt});
             });
         });
     }
@@ -407,9 +407,9 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_option("containers", *refs, "containers")->required();
         c->callback([&g, refs, timeout] {
             g.exit_code = for_each_container(g, *refs, [timeout](Engine& e, const std::string& id) -> Result<void> {
-                if (auto r = stop_container(e, id, *timeout >= 0 ? std::optional<int>(*timeout) : std::nullopt); !r)
+                if (auto r = stop_container(e, {.id = id, .timeout = *timeout >= 0 ? std::optional<int>(*timeout) : std::nullopt}); !r)
                     return r;
-                auto s = start_container(e, id, false);
+                auto s = start_container(e, {.id = id});
                 if (!s) return std::unexpected(s.error());
                 return {};
             });
@@ -423,7 +423,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_option("containers", *refs, "containers")->required();
         c->callback([&g, refs, sig] {
             g.exit_code = for_each_container(g, *refs, [sig](Engine& e, const std::string& id) {
-                return kill_container(e, id, *sig);
+                return kill_container(e, {.id = id, .signal = *sig});
             });
         });
     }
@@ -438,7 +438,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_option("containers", *refs, "containers")->required();
         c->callback([&g, refs, force, volumes] {
             g.exit_code = for_each_container(g, *refs, [force, volumes](Engine& e, const std::string& id) -> Result<void> {
-                return remove_container(e, id, *force, *volumes);
+                return remove_container(e, {.id = id, .force = *force, .volumes = *volumes});
             });
         });
     }
@@ -466,7 +466,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_option("containers", *refs, "containers")->required();
         c->callback([&g, refs, pause] {
             g.exit_code = for_each_container(g, *refs, [pause](Engine& e, const std::string& id) {
-                return pause_container(e, id, pause);
+                return pause_container(e, {.id = id, .pause = pause});
             });
         });
     }
@@ -552,7 +552,7 @@ void add_container_commands(CLI::App& app, Globals& globals) {
             if (!rec) continue;
             auto live = e->store.live_state(*rec);
             if (live.running() || (live.status == "created" && live.monitor_alive)) continue;
-            if (remove_container(*e, id, false)) fmt::print("{}\n", id);
+            if (remove_container(*e, {.id = id})) fmt::print("{}\n", id);
         }
         fmt::print("\nTotal reclaimed space: 0B\n");
         globals.exit_code = 0;

@@ -286,8 +286,10 @@ int do_cp(Globals& g, const std::string& src, const std::string& dst) {
     if (sc.empty() == dc.empty())
         return report_error("copying between containers, or between two host paths, is not supported: "
                             "one of SRC and DEST must be CONTAINER:PATH", 125);
-    return with_container(g, sc.empty() ? dc : sc, [&](Engine&, ContainerRef& c) {
-        auto r = sc.empty() ? copy_to_container(sp, c.rec.rootfs, dp) : copy_from_container(c.rec.rootfs, sp, dp);
+    bool into = sc.empty();
+    return with_container(g, into ? dc : sc, [&](Engine& e, ContainerRef& c) {
+        auto r = copy_container(e, {.id = c.id, .into_container = into, .container_path = into ? dp : sp,
+                                    .host_path = into ? sp : dp});
         return r ? 0 : report_error(r.error().what(), 1);
     });
 }
