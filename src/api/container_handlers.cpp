@@ -1,4 +1,4 @@
-// Containers: list, create, inspect, start, stop, restart, kill, pause, unpause, remove, update, rename. Each handler turns
+// Containers: list, create, inspect, start, stop, restart, kill, pause, unpause, remove, update, rename, top. Each handler turns
 // the request into one engine call and its result into docker's JSON (or status).
 #include <algorithm>
 
@@ -11,6 +11,7 @@
 #include "api/update_request.hpp"
 #include "engine/create.hpp"
 #include "engine/present.hpp"
+#include "engine/top.hpp"
 
 namespace brig::api {
 
@@ -178,6 +179,17 @@ Result<Response> update(Service& s, const Request& req) {
     return Response::json(200, ojson{{"Warnings", ojson::array()}});
 }
 
+// ps_args is not supported: the columns are ps -ef's, as docker's default.
+Result<Response> top(Service& s, const Request& req) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    auto t = engine::top_container(*e, rec->id);
+    if (!t) return std::unexpected(t.error());
+    return Response::json(200, ojson{{"Titles", t->titles}, {"Processes", t->processes}});
+}
+
 Result<Response> rename(Service& s, const Request& req) {
     auto name = req.q("name").value_or("");
     if (name.empty()) return error_response(400, "rename: the new name is missing (?name=NEW_NAME)");
@@ -207,6 +219,7 @@ void add_container_routes(Router& r, Service& s) {
     r.add("POST", "/containers/{id}/unpause", [&s](Request& q) { return pause(s, q, false); });
     r.add("POST", "/containers/{id}/update", [&s](Request& q) { return update(s, q); });
     r.add("POST", "/containers/{id}/rename", [&s](Request& q) { return rename(s, q); });
+    r.add("GET", "/containers/{id}/top", [&s](Request& q) { return top(s, q); });
 }
 
 }  // namespace brig::api

@@ -57,7 +57,7 @@ Router make_router(Service& s) {
     static const char* const todo[][2] = {
         {"GET", "/events"}, {"GET", "/system/df"}, {"POST", "/auth"},
         {"POST", "/containers/{id}/exec"}, {"POST", "/exec/{id}/start"}, {"GET", "/exec/{id}/json"},
-        {"POST", "/exec/{id}/resize"}, {"POST", "/containers/{id}/resize"}, {"GET", "/containers/{id}/top"},
+        {"POST", "/exec/{id}/resize"}, {"POST", "/containers/{id}/resize"},
         {"GET", "/containers/{id}/stats"}, {"GET", "/containers/{id}/changes"}, {"GET", "/containers/{id}/export"},
         {"GET", "/containers/{id}/archive"}, {"PUT", "/containers/{id}/archive"}, {"HEAD", "/containers/{id}/archive"},
         {"POST", "/containers/prune"},

@@ -153,7 +153,7 @@ TEST_F(DockerCli, Images) {
     EXPECT_EQ(p.out, "linux\n") << p;
 }
 
-TEST_F(DockerCli, UpdateRenamePauseTagAndRmi) {
+TEST_F(DockerCli, UpdateRenameTopPauseTagAndRmi) {
     auto p = docker({"run", "-d", "--name", "u", "--memory", "64m", "--cgroup-parent", cgroup_parent_, "busybox", "sleep", "300"});
     ASSERT_EQ(p.code, 0) << p << slurp(log_);
     p = docker({"update", "--memory", "96m", "--memory-swap", "192m", "--pids-limit", "40", "--restart", "on-failure:3", "u"});
@@ -173,6 +173,11 @@ TEST_F(DockerCli, UpdateRenamePauseTagAndRmi) {
     p = docker({"rename", "u2", "u2"});
     EXPECT_NE(p.code, 0);
     EXPECT_NE(p.err.find("same name"), std::string::npos) << p;
+
+    p = docker({"top", "u2"});
+    ASSERT_EQ(p.code, 0) << p;
+    EXPECT_NE(p.out.find("PID"), std::string::npos) << p;
+    EXPECT_NE(p.out.find("sleep 300"), std::string::npos) << p;
 
     EXPECT_EQ(docker({"pause", "u2"}).code, 0);
     EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}}", "u2"}).out, "paused\n");

@@ -18,6 +18,7 @@
 #include "engine/netwire.hpp"
 #include "engine/present.hpp"
 #include "engine/stats.hpp"
+#include "engine/top.hpp"
 #include "image/inspect.hpp"
 #include "image/store.hpp"
 
@@ -190,40 +191,12 @@ int do_inspect(Globals& g, const std::vector<std::string>& refs, const std::stri
     return rc;
 }
 
-std::string user_name(uid_t uid) {
-    if (auto* pw = ::getpwuid(uid)) return pw->pw_name;
-    return std::to_string(uid);
-}
-
 // docker top: the container's processes, from its cgroups.
 int print_top(Engine& e, const ContainerRef& c) {
-    auto live = e.store.live_state(c.rec);
-    if (!live.running()) return report_error(fmt::format("Error response from daemon: container {} is not running", c.id), 1);
-    auto pids = container_pids(c.rec);
-    std::sort(pids.begin(), pids.end());
-    long hz = ::sysconf(_SC_CLK_TCK);
-    std::vector<std::vector<std::string>> table = {{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"}};
-    for (pid_t pid : pids) {
-        std::ifstream st(fmt::format("/proc/{}/stat", pid));
-        std::string stat((std::istreambuf_iterator<char>(st)), {});
-        auto rparen = stat.rfind(')');
-        if (rparen == std::string::npos) continue;
-        std::istringstream f(stat.substr(rparen + 2));
-        std::vector<std::string> fields;
-        for (std::string x; f >> x;) fields.push_back(x);
-        if (fields.size() < 20) continue;
-        // fields[0] is field 3 (state): ppid=4, utime=14, stime=15, starttime=22.
-        std::string ppid = fields[1];
-        long cpu = (std::stol(fields[11]) + std::stol(fields[12])) / hz;
-        std::ifstream cl(fmt::format("/proc/{}/cmdline", pid));
-        std::string cmd((std::istreambuf_iterator<char>(cl)), {});
-        std::replace(cmd.begin(), cmd.end(), '\0', ' ');
-        while (!cmd.empty() && cmd.back() == ' ') cmd.pop_back();
-        struct stat sb {};
-        std::string uid = ::stat(fmt::format("/proc/{}", pid).c_str(), &sb) == 0 ? user_name(sb.st_uid) : "?";
-        table.push_back({uid, std::to_string(pid), ppid, "0", "-", "?",
-                         fmt::format("{:02}:{:02}:{:02}", cpu / 3600, cpu / 60 % 60, cpu % 60), cmd});
-    }
+    auto top = top_container(e, c.id);
+    if (!top) return report_error(fmt::format("Error response from daemon: {}", top.error().message), 1);
+    std::vector<std::vector<std::string>> table = {top->titles};
+    table.insert(table.end(), top->processes.begin(), top->processes.end());
     print_table(table);
     return 0;
 }
