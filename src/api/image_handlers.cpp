@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "api/service.hpp"
+#include "common/time.hpp"
 #include "engine/present.hpp"
 #include "image/inspect.hpp"
 #include "image/store.hpp"
@@ -76,6 +77,31 @@ Result<Response> inspect(const Service& s, const Request& req) {
     return Response::json(200, *j);
 }
 
+// docker's ImageHistoryResponseItem list, newest first; Id and Tags on the top entry only
+// (brig keeps no parent images: the others are "<missing>", as docker shows pulled layers).
+Result<Response> history(const Service& s, const Request& req) {
+    auto store = image::Store::open(s.root);
+    if (!store) return std::unexpected(store.error());
+    const std::string& name = req.params.at("name");
+    auto rec = store->find_image(name);
+    if (!rec) return error_response(404, fmt::format("No such image: {}", name));
+    auto entries = image::history(*store, *rec);
+    if (!entries) return std::unexpected(entries.error());
+    auto inspected = image::inspect_json(*store, *rec);
+    if (!inspected) return std::unexpected(inspected.error());
+    ojson out = ojson::array();
+    for (const auto& h : *entries) {
+        auto ns = parse_rfc3339_ns(h.created);
+        out.push_back(ojson{{"Id", out.empty() ? rec->id.str() : "<missing>"},
+                            {"Created", ns ? *ns / 1'000'000'000 : 0},
+                            {"CreatedBy", h.created_by},
+                            {"Tags", out.empty() ? (*inspected)["RepoTags"] : ojson(nullptr)},
+                            {"Size", h.size},
+                            {"Comment", h.comment}});
+    }
+    return Response::json(200, out);
+}
+
 // POST /images/{name}/tag?repo=R&tag=T: 201, as docker.
 Result<Response> tag(const Service& s, const Request& req) {
     auto repo = req.q("repo");
@@ -111,6 +137,7 @@ void add_image_routes(Router& r, Service& s) {
     r.add("GET", "/images/json", [&s](Request& q) { return list(s, q); });
     r.add("GET", "/images/{name*}/json", [&s](Request& q) { return inspect(s, q); });
     r.add("POST", "/images/{name*}/tag", [&s](Request& q) { return tag(s, q); });
+    r.add("GET", "/images/{name*}/history", [&s](Request& q) { return history(s, q); });
     r.add("DELETE", "/images/{name*}", [&s](Request& q) { return remove(s, q); });
 }
 

@@ -62,7 +62,7 @@ Router make_router(Service& s) {
         {"GET", "/containers/{id}/archive"}, {"PUT", "/containers/{id}/archive"}, {"HEAD", "/containers/{id}/archive"},
         {"POST", "/containers/prune"},
         {"POST", "/images/create"}, {"POST", "/images/{name*}/push"},
-        {"GET", "/images/{name*}/history"}, {"POST", "/images/load"},
+        {"POST", "/images/load"},
         {"GET", "/images/{name*}/get"}, {"GET", "/images/get"}, {"POST", "/build"}, {"POST", "/images/prune"},
         {"GET", "/networks"}, {"POST", "/networks/create"}, {"GET", "/networks/{id}"}, {"DELETE", "/networks/{id}"},
         {"POST", "/networks/prune"}, {"POST", "/networks/{id}/connect"}, {"POST", "/networks/{id}/disconnect"},

@@ -4,6 +4,7 @@
 
 #include "common/time.hpp"
 #include "image/reference.hpp"
+#include "linux/fs.hpp"
 
 namespace brig::image {
 
@@ -94,6 +95,37 @@ Result<ojson> inspect_json(const Store& store, const ImageRecord& rec) {
     out["Metadata"] = {{"LastTagTime", "0001-01-01T00:00:00Z"}};
     out["Descriptor"] = {{"mediaType", rec.manifest_media_type}, {"digest", rec.manifest_digest.str()},
                          {"size", store.blob_size(rec.manifest_digest).value_or(0)}};
+    return out;
+}
+
+namespace {
+
+int64_t layer_size(const Store& store, const Digest& diff_id) {
+    auto meta = linuxfs::read_file(store.layer_path(diff_id) + "/meta.json");
+    auto j = meta ? nlohmann::json::parse(*meta, nullptr, false) : nlohmann::json();
+    return j.is_object() ? j.value("size", int64_t{0}) : 0;
+}
+
+}  // namespace
+
+Result<std::vector<HistoryEntry>> history(const Store& store, const ImageRecord& rec) {
+    auto text = store.read_blob(rec.config_digest);
+    if (!text) return std::unexpected(text.error());
+    auto cfg = nlohmann::json::parse(*text, nullptr, false);
+    if (!cfg.is_object()) return fail("image {}: its config is not JSON", rec.id.short_id());
+    auto list = cfg.find("history");
+    std::vector<HistoryEntry> out;
+    if (list == cfg.end() || !list->is_array()) return out;
+    size_t layer = 0;
+    for (const auto& h : *list) {
+        if (!h.is_object()) continue;
+        HistoryEntry e;
+        if (!h.value("empty_layer", false) && layer < rec.layers.size()) e.size = layer_size(store, rec.layers[layer++].diff_id);
+        e.created = h.value("created", "");
+        e.created_by = h.value("created_by", "");
+        e.comment = h.value("comment", "");
+        out.insert(out.begin(), std::move(e));
+    }
     return out;
 }
 

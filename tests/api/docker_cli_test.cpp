@@ -151,6 +151,14 @@ TEST_F(DockerCli, Images) {
     EXPECT_EQ(p.out, "linux 1\n") << p;
     p = docker({"inspect", "--type", "image", "--format", "{{.Os}}", "busybox"});
     EXPECT_EQ(p.out, "linux\n") << p;
+    // docker history reads GET /images/{name}/history; brig history prints the same rows.
+    p = docker({"history", "--no-trunc", "--format", "{{.ID}}|{{.CreatedBy}}|{{.Size}}", "busybox"});
+    ASSERT_EQ(p.code, 0) << p;
+    auto ours = brig({"history", "--no-trunc", "--format", "{{.ID}}|{{.CreatedBy}}|{{.Size}}", "busybox"});
+    ASSERT_EQ(ours.code, 0) << ours;
+    EXPECT_FALSE(p.out.empty());
+    EXPECT_EQ(p.out, ours.out);
+    EXPECT_TRUE(p.out.starts_with("sha256:")) << p;
 }
 
 TEST_F(DockerCli, UpdateRenameTopPauseTagAndRmi) {

@@ -49,35 +49,23 @@ std::string ellipsis(const std::string& s, size_t width) {
     return s.substr(0, i) + "…";
 }
 
-int64_t layer_size(const image::Store& store, const image::Digest& diff_id) {
-    auto meta = linuxfs::read_file(store.layer_path(diff_id) + "/meta.json");
-    auto j = meta ? nlohmann::json::parse(*meta, nullptr, false) : nlohmann::json();
-    return j.is_object() ? j.value("size", int64_t{0}) : 0;
-}
-
 // One row per history entry, newest first, with docker's fields (ID is the image's on the
 // top row only: brig keeps no parent images).
 Result<std::vector<ojson>> history_rows(const image::Store& store, const image::ImageRecord& img, bool trunc, bool human) {
-    auto text = store.read_blob(img.config_digest);
-    if (!text) return std::unexpected(text.error());
-    auto cfg = nlohmann::json::parse(*text, nullptr, false);
-    if (!cfg.is_object()) return fail("image {}: its config is not JSON", img.id.short_id());
+    auto entries = image::history(store, img);
+    if (!entries) return std::unexpected(entries.error());
     std::vector<ojson> rows;
-    size_t layer = 0;
     int64_t now = ::time(nullptr);
-    for (const auto& h : cfg.value("history", nlohmann::json::array())) {
-        int64_t size = 0;
-        if (!h.value("empty_layer", false) && layer < img.layers.size()) size = layer_size(store, img.layers[layer++].diff_id);
-        std::string created = h.value("created", ""), by = h.value("created_by", "");
-        auto ns = parse_rfc3339_ns(created);
+    for (auto& h : *entries) {
+        auto ns = parse_rfc3339_ns(h.created);
         std::string at = ns ? format_rfc3339(*ns / 1'000'000'000) : "";
-        std::replace(by.begin(), by.end(), '\t', ' ');
-        rows.insert(rows.begin(), ojson{{"Comment", h.value("comment", "")},
-                                        {"CreatedAt", at},
-                                        {"CreatedBy", trunc ? ellipsis(by, 45) : by},
-                                        {"CreatedSince", human ? image::human_since(created, now) : at},
-                                        {"ID", "<missing>"},
-                                        {"Size", human ? image::human_size(size) : std::to_string(size)}});
+        std::replace(h.created_by.begin(), h.created_by.end(), '\t', ' ');
+        rows.push_back(ojson{{"Comment", h.comment},
+                             {"CreatedAt", at},
+                             {"CreatedBy", trunc ? ellipsis(h.created_by, 45) : h.created_by},
+                             {"CreatedSince", human ? image::human_since(h.created, now) : at},
+                             {"ID", "<missing>"},
+                             {"Size", human ? image::human_size(h.size) : std::to_string(h.size)}});
     }
     if (!rows.empty()) rows.front()["ID"] = trunc ? img.id.short_id() : img.id.str();
     return rows;
