@@ -18,7 +18,6 @@ namespace brig::api {
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
-// Shared with stream_handlers.cpp.
 Result<engine::ContainerRecord> find_container(const engine::Engine& e, const std::string& ref) {
     auto id = e.store.resolve(ref);
     if (!id) return std::unexpected(id.error());

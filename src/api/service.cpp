@@ -53,12 +53,13 @@ Router make_router(Service& s) {
     add_container_routes(r, s);
     add_stream_routes(r, s);
     add_image_routes(r, s);
+    add_container_fs_routes(r, s);
     // The rest of the Docker API (issue 19's list): known, answered 501 until implemented.
     static const char* const todo[][2] = {
         {"GET", "/events"}, {"GET", "/system/df"}, {"POST", "/auth"},
         {"POST", "/containers/{id}/exec"}, {"POST", "/exec/{id}/start"}, {"GET", "/exec/{id}/json"},
         {"POST", "/exec/{id}/resize"}, {"POST", "/containers/{id}/resize"},
-        {"GET", "/containers/{id}/stats"}, {"GET", "/containers/{id}/changes"}, {"GET", "/containers/{id}/export"},
+        {"GET", "/containers/{id}/stats"}, {"GET", "/containers/{id}/export"},
         {"GET", "/containers/{id}/archive"}, {"PUT", "/containers/{id}/archive"}, {"HEAD", "/containers/{id}/archive"},
         {"POST", "/containers/prune"},
         {"POST", "/images/create"}, {"POST", "/images/{name*}/push"},

@@ -46,10 +46,14 @@ struct Service {
     Result<engine::Engine> engine() const { return engine::Engine::open(root, runtime); }
 };
 
+// The container `ref` names (id, id prefix or name); "No such container: <ref>" (404) when none.
+Result<engine::ContainerRecord> find_container(const engine::Engine& e, const std::string& ref);  // container_handlers.cpp
+
 void add_system_routes(Router& r, Service& s);     // system_handlers.cpp
 void add_container_routes(Router& r, Service& s);  // container_handlers.cpp
 void add_stream_routes(Router& r, Service& s);     // stream_handlers.cpp: attach, logs, wait
 void add_image_routes(Router& r, Service& s);      // image_handlers.cpp
+void add_container_fs_routes(Router& r, Service& s);  // container_fs_handlers.cpp: changes
 
 // Every route: the implemented ones and the rest of the Docker API as 501.
 Router make_router(Service& s);

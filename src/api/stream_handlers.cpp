@@ -18,7 +18,6 @@
 
 namespace brig::api {
 
-Result<engine::ContainerRecord> find_container(const engine::Engine& e, const std::string& ref);  // container_handlers.cpp
 
 namespace {
 
