@@ -18,6 +18,13 @@ Result<int64_t> parse_cpus(std::string_view s) {
     return static_cast<int64_t>(std::llround(v * 1e9));
 }
 
+Result<int64_t> parse_memory_flag(std::string_view flag, std::string_view value) {
+    if (flag == "--memory-swap" && value == "-1") return -1;
+    auto m = parse_size(value);
+    if (!m) return fail("invalid {}: {}", flag, m.error().message);
+    return *m;
+}
+
 Result<Ulimit> parse_ulimit(std::string_view s) {
     auto eq = s.find('=');
     if (eq == std::string_view::npos) return fail("invalid ulimit {:?}: expected NAME=SOFT[:HARD]", s);

@@ -15,6 +15,9 @@ namespace brig::engine {
 
 // "1.5" -> nano cpus.
 Result<int64_t> parse_cpus(std::string_view s);
+// --memory and --memory-swap: a size ("512m"); for --memory-swap also "-1" (unlimited swap).
+// Errors name the flag: "invalid --memory: ...".
+Result<int64_t> parse_memory_flag(std::string_view flag, std::string_view value);
 // "nofile=1024:2048" / "nproc=512" -> {nofile, soft, hard}.
 Result<Ulimit> parse_ulimit(std::string_view s);
 // "/dev/fuse", "/dev/sda:/dev/xvda:rwm" -> {host, container, "rwm"}.

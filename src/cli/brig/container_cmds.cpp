@@ -3,6 +3,7 @@
 // `brig container`, as docker does. The work is in the brig_engine library.
 #include <fstream>
 #include <memory>
+#include <tuple>
 
 #include <fmt/core.h>
 
@@ -161,17 +162,11 @@ Result<void> log_options(const std::vector<std::string>& opts, LogConfig& log) {
 
 // The resource flags: sizes, cpus, devices, ulimits, tmpfs.
 Result<void> resource_flags(const RunFlags& f, HostConfig& hc) {
-    if (!f.memory.empty()) {
-        auto m = parse_size(f.memory);
-        if (!m) return fail("invalid --memory: {}", m.error().message);
-        hc.memory = *m;
-    }
-    if (f.memory_swap == "-1") {
-        hc.memory_swap = -1;
-    } else if (!f.memory_swap.empty()) {
-        auto m = parse_size(f.memory_swap);
-        if (!m) return fail("invalid --memory-swap: {}", m.error().message);
-        hc.memory_swap = *m;
+    for (auto [flag, text, out] : {std::tuple{"--memory", &f.memory, &hc.memory}, {"--memory-swap", &f.memory_swap, &hc.memory_swap}}) {
+        if (text->empty()) continue;
+        auto m = parse_memory_flag(flag, *text);
+        if (!m) return std::unexpected(m.error());
+        *out = *m;
     }
     if (!f.cpus.empty()) {
         auto n = parse_cpus(f.cpus);

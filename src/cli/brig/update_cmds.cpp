@@ -1,10 +1,10 @@
 // `brig update [OPTIONS] CONTAINER...`: docker's flags -> engine::UpdateRequest.
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cli/brig/container_shared.hpp"
-#include "common/units.hpp"
 #include "engine/flag_values.hpp"
 #include "engine/update.hpp"
 
@@ -20,19 +20,11 @@ struct UpdateFlags {
 Result<engine::UpdateRequest> request_of(const UpdateFlags& f, const CLI::App& c) {
     engine::UpdateRequest rq;
     auto given = [&c](const char* name) { return c.count(name) > 0; };
-    if (given("--memory")) {
-        auto m = parse_size(f.memory);
-        if (!m) return fail("invalid --memory: {}", m.error().message);
-        rq.memory = *m;
-    }
-    if (given("--memory-swap")) {
-        if (f.memory_swap == "-1") {
-            rq.memory_swap = -1;
-        } else {
-            auto m = parse_size(f.memory_swap);
-            if (!m) return fail("invalid --memory-swap: {}", m.error().message);
-            rq.memory_swap = *m;
-        }
+    for (auto [flag, text, out] : {std::tuple{"--memory", &f.memory, &rq.memory}, {"--memory-swap", &f.memory_swap, &rq.memory_swap}}) {
+        if (!given(flag)) continue;
+        auto m = engine::parse_memory_flag(flag, *text);
+        if (!m) return std::unexpected(m.error());
+        *out = *m;
     }
     if (given("--cpus")) {
         auto n = engine::parse_cpus(f.cpus);
