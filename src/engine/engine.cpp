@@ -313,6 +313,18 @@ Result<void> remove_container(Engine& e, const RemoveRequest& rq) {
     if (!rec) return std::unexpected(rec.error());
     std::string dir = e.store.dir(id);
     auto live = e.store.live_state(*rec);
+    // A monitor still starting the container (its `run` was killed, or is racing us) holds
+    // the runtime's lock: let the start finish, unlocked, then remove what it became.
+    for (auto deadline = std::chrono::steady_clock::now() + 30s;
+         live.status == "created" && live.monitor_alive && std::chrono::steady_clock::now() < deadline;) {
+        lock->reset();
+        std::this_thread::sleep_for(20ms);
+        lock = e.store.lock(id);
+        if (!lock) return lock.error().message.starts_with("No such container") ? Result<void>{} : std::unexpected(lock.error());
+        rec = e.store.load(id);
+        if (!rec) return rec.error().message.starts_with("No such container") ? Result<void>{} : std::unexpected(rec.error());
+        live = e.store.live_state(*rec);
+    }
     if (live.running() && live.monitor_alive) {
         if (!force)
             return fail("cannot remove container \"/{}\": container is {}: stop the container before removing or force remove",

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -154,6 +155,32 @@ TEST_F(EngineState, KillNineOfRmIsRepairable) {
     // Only the test's parent cgroups themselves: no container cgroup below them.
     for (const auto& d : cgroup_dirs()) EXPECT_EQ(d.filename().string(), fs::path(cgroup_parent_).filename().string()) << d;
     EXPECT_EQ(mounts_below(root_), std::vector<std::string>{}) << "mounts left";
+}
+
+// `brig rm -f` while the monitor is still inside the runtime's create (here a runtime that holds
+// its lock 3 s longer, as a killed `run -d` can leave it): rm waits for the start to end, then removes the container.
+TEST_F(EngineState, ForceRemoveWhileTheMonitorIsStillCreating) {
+    std::string oci = fs::path(BRIG_ET_BRIG).parent_path() / "brig-oci";
+    std::string slow = dir_ + "/slow-runtime";
+    {
+        std::ofstream f(slow);
+        // create, then 3 s more with the runtime's lock on the container held.
+        f << "#!/bin/sh\ncase \" $* \" in *\" create \"*) ;; *) exec " << oci << " \"$@\" ;; esac\n"
+          << oci << " \"$@\" || exit $?\n"
+          << "prev=; for a; do [ \"$prev\" = --root ] && root=$a; prev=$a; done\n"
+          << "exec flock \"$root/$a\" sleep 3\n";
+    }
+    fs::permissions(slow, fs::perms::owner_all);
+    run_killed_after(brig_argv({"--runtime", slow, "run", "-d", "--name", "slow", "--cgroup-parent", cgroup_parent_,
+                                "--rootfs", rootfs_, "sleep", "60"}),
+                     800ms);
+    ASSERT_EQ(inspect("slow")["State"]["Status"], "created") << brig({"inspect", "slow"});
+    auto r = brig({"rm", "-f", "slow"});
+    EXPECT_EQ(r.code, 0) << r;
+    EXPECT_EQ(brig({"ps", "-a", "-q"}).out, "");
+    std::error_code ec;
+    EXPECT_TRUE(fs::is_empty(root_ + "/runtime", ec) || !fs::exists(root_ + "/runtime")) << "runtime state left";
+    for (const auto& d : cgroup_dirs()) EXPECT_EQ(d.filename().string(), fs::path(cgroup_parent_).filename().string()) << d;
 }
 
 }  // namespace
