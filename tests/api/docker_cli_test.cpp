@@ -1,67 +1,13 @@
 // The real docker CLI (docker.io 20.10, /usr/bin/docker) against `brig system service` on a
 // socket in the test's dir, in the test's own network namespace (fixture.hpp). Every container
 // gets the fixture's cgroup parent through --cgroup-parent (HostConfig.CgroupParent).
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fmt/core.h>
 
-#include "fixture.hpp"
+#include "docker_cli_fixture.hpp"
 
 namespace brig::test {
 namespace {
-
-class DockerCli : public EngineFixture {
-protected:
-    void SetUp() override {
-        EngineFixture::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        if (!fs::exists("/usr/bin/docker")) GTEST_SKIP() << "needs /usr/bin/docker (docker.io)";
-        auto p = brig({"load", "-i", BRIG_ET_IMAGE});
-        ASSERT_EQ(p.code, 0) << p;
-        sock_ = dir_ + "/docker.sock";
-        log_ = dir_ + "/service.log";
-        auto argv = brig_argv({"system", "service", "--time", "0", "unix://" + sock_});
-        service_ = fork();
-        if (service_ == 0) {
-            int devnull = open("/dev/null", O_RDONLY);
-            int log = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            dup2(devnull, 0);
-            dup2(log, 1);
-            dup2(log, 2);
-            std::vector<char*> a;
-            for (auto& s : argv) a.push_back(s.data());
-            a.push_back(nullptr);
-            execv(a[0], a.data());
-            _exit(127);
-        }
-        ASSERT_GT(service_, 0);
-        ASSERT_TRUE(eventually([&] { return fs::exists(sock_); })) << slurp(log_);
-    }
-
-    void TearDown() override {
-        if (service_ > 0) {
-            kill(service_, SIGTERM);
-            if (!eventually([&] { return waitpid(service_, nullptr, WNOHANG) == service_; }, 5s)) {
-                kill(service_, SIGKILL);
-                waitpid(service_, nullptr, 0);
-            }
-        }
-        EngineFixture::TearDown();
-    }
-
-    Proc docker(std::vector<std::string> args, std::chrono::milliseconds timeout = 60s) {
-        args.insert(args.begin(), {"/usr/bin/docker", "--config", dir_ + "/docker-config", "-H", "unix://" + sock_});
-        auto p = run(args, timeout);
-        if (p.code != 0) std::cerr << "service log:\n" << slurp(log_) << "\n";
-        return p;
-    }
-
-    std::string sock_, log_;
-    pid_t service_ = -1;
-};
 
 TEST_F(DockerCli, Version) {
     auto p = docker({"version", "--format", "{{.Server.Version}} {{.Server.APIVersion}} {{.Server.Os}}"});
