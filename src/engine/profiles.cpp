@@ -49,18 +49,17 @@ Result<std::string> normalize_capability(std::string_view name) {
     return up;
 }
 
-Result<ordered_json> seccomp_for(const json& profile, const std::set<std::string>& caps, std::string_view machine) {
+Result<oci::Seccomp> seccomp_for(const json& profile, const std::set<std::string>& caps, std::string_view machine) {
     try {
-        ordered_json out;
-        out["defaultAction"] = profile.at("defaultAction");
-        if (profile.contains("defaultErrnoRet")) out["defaultErrnoRet"] = profile["defaultErrnoRet"];
+        oci::Seccomp out;
+        out.defaultAction = profile.at("defaultAction").get<std::string>();
+        if (profile.contains("defaultErrnoRet")) out.defaultErrnoRet = profile["defaultErrnoRet"].get<uint32_t>();
         const auto& arches = profile.value("architectures", json::object());
         if (arches.is_object() && arches.contains(std::string(machine))) {
-            out["architectures"] = arches[std::string(machine)];
+            out.architectures = arches[std::string(machine)].get<std::vector<std::string>>();
         } else if (arches.is_array()) {
-            out["architectures"] = arches;
+            out.architectures = arches.get<std::vector<std::string>>();
         }
-        ordered_json rules = ordered_json::array();
         for (const auto& rule : profile.at("syscalls")) {
             auto has_any = [&](const char* key) {
                 for (const auto& c : rule.value(key, json::array()))
@@ -74,17 +73,21 @@ Result<ordered_json> seccomp_for(const json& profile, const std::set<std::string
                 for (const auto& a : rule["arches"]) match = match || a.get<std::string>() == machine;
                 if (!match) continue;
             }
-            ordered_json r;
-            r["names"] = rule.at("names");
-            r["action"] = rule.at("action");
-            if (rule.contains("errnoRet")) r["errnoRet"] = rule["errnoRet"];
-            if (rule.contains("args")) r["args"] = rule["args"];
-            rules.push_back(std::move(r));
+            oci::SeccompSyscall r;
+            r.names = rule.at("names").get<std::vector<std::string>>();
+            r.action = rule.at("action").get<std::string>();
+            if (rule.contains("errnoRet")) r.errnoRet = rule["errnoRet"].get<uint32_t>();
+            for (const auto& a : rule.value("args", json::array()))
+                r.args.push_back({.index = a.at("index").get<uint32_t>(),
+                                  .value = a.at("value").get<uint64_t>(),
+                                  .valueTwo = a.value("valueTwo", uint64_t{0}),
+                                  .op = a.at("op").get<std::string>()});
+            out.syscalls.push_back(std::move(r));
         }
-        out["syscalls"] = std::move(rules);
+        if (auto ok = oci::validate_seccomp(out); !ok) return std::unexpected(ok.error());
         return out;
     } catch (const json::exception& e) {
-        return fail("seccomp profile: {}", e.what());
+        return fail("{}", e.what());
     }
 }
 

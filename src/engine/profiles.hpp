@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "oci/spec.hpp"
 
 namespace brig::engine {
 
@@ -26,7 +27,7 @@ Result<std::string> normalize_capability(std::string_view name);
 // A profile (brig's format: rules with optional caps / unless_caps / arches) turned into the
 // runtime spec's linux.seccomp for a container with capabilities `caps` on `machine`
 // ("x86_64", "aarch64", ... as uname reports it).
-Result<nlohmann::ordered_json> seccomp_for(const nlohmann::json& profile, const std::set<std::string>& caps,
-                                           std::string_view machine);
+// Validated as brig-oci will (oci::validate_seccomp).
+Result<oci::Seccomp> seccomp_for(const nlohmann::json& profile, const std::set<std::string>& caps, std::string_view machine);
 
 }  // namespace brig::engine

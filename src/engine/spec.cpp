@@ -378,9 +378,7 @@ Result<oci::Seccomp> seccomp_of(const std::string& file, const std::set<std::str
     } catch (const json::exception& e) {
         return fail("--security-opt seccomp={}: {}", file, e.what());
     }
-    auto sc = seccomp_for(profile, caps, machine);
-    if (!sc) return std::unexpected(sc.error());
-    auto out = oci::parse_seccomp(sc->dump());
+    auto out = seccomp_for(profile, caps, machine);
     if (!out) return fail("seccomp profile {}: {}", file.empty() ? "(default)" : file, out.error().message);
     return out;
 }

@@ -61,6 +61,10 @@ Result<Seccomp> parse_seccomp(std::string_view json_text) {
     });
 }
 
+Result<void> validate_seccomp(const Seccomp& s) {
+    return detail::guarded([&] { detail::check_seccomp(s); });
+}
+
 Result<Spec> load_spec(const std::string& bundle_dir, std::string* text_out) {
     std::string path =
         bundle_dir.empty() || bundle_dir.ends_with('/') ? bundle_dir + "config.json" : bundle_dir + "/config.json";

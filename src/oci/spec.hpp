@@ -361,6 +361,8 @@ Result<Process> parse_process(std::string_view json_text);
 // Parse and validate a linux.seccomp object on its own (the engine builds one from its
 // profile); errors name the path as in a whole config ("linux.seccomp.syscalls[3].action").
 Result<Seccomp> parse_seccomp(std::string_view json_text);
+// The same checks on a linux.seccomp built in memory.
+Result<void> validate_seccomp(const Seccomp& s);
 
 // The default config.json that `brig-oci spec` writes (runc's defaults), as JSON text.
 // rootless: user namespace with the caller's uid/gid mapped to 0, no network ns, etc.

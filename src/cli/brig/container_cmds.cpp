@@ -344,14 +344,12 @@ int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vect
 void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
     {
         auto f = std::make_shared<RunFlags>();
-        auto* c = app.add_subcommand("run", "create and start a container from an image");
-        add_run_flags(c, *f, true);
+        auto* c = add_lazy_subcommand(app, "run", "create and start a container from an image", [f](CLI::App* c) { add_run_flags(c, *f, true); });
         c->callback([&g, f, c] { g.exit_code = do_run(g, *f, c->remaining(), true); });
     }
     {
         auto f = std::make_shared<RunFlags>();
-        auto* c = app.add_subcommand("create", "create a container without starting it");
-        add_run_flags(c, *f, false);
+        auto* c = add_lazy_subcommand(app, "create", "create a container without starting it", [f](CLI::App* c) { add_run_flags(c, *f, false); });
         c->callback([&g, f, c] { g.exit_code = do_run(g, *f, c->remaining(), false); });
     }
     {

@@ -25,6 +25,16 @@ void one_value_per_flag(CLI::App& app) {
     for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) one_value_per_flag(*sub);
 }
 
+CLI::App* add_lazy_subcommand(CLI::App& parent, const std::string& name, const std::string& description,
+                              std::function<void(CLI::App*)> add_flags) {
+    auto* c = parent.add_subcommand(name, description);
+    c->preparse_callback([c, add = std::move(add_flags)](std::size_t) {
+        add(c);
+        one_value_per_flag(*c);
+    });
+    return c;
+}
+
 }  // namespace brig::cli
 
 int main(int argc, char** argv) {
