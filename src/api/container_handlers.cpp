@@ -1,4 +1,4 @@
-// Containers: list, create, inspect, start, stop, restart, kill, pause, unpause, remove, update, rename, top. Each handler turns
+// Containers: list, create, inspect, start, stop, restart, kill, pause, unpause, remove, update, rename, top, prune. Each handler turns
 // the request into one engine call and its result into docker's JSON (or status).
 #include <algorithm>
 
@@ -7,10 +7,12 @@
 #include "api/container_list.hpp"
 #include "api/create_request.hpp"
 #include "api/errors.hpp"
+#include "api/netvol_filters.hpp"
 #include "api/service.hpp"
 #include "api/update_request.hpp"
 #include "engine/create.hpp"
 #include "engine/present.hpp"
+#include "engine/prune.hpp"
 #include "engine/top.hpp"
 
 namespace brig::api {
@@ -61,9 +63,9 @@ Result<Response> list(const Service& s, const Request& req) {
 }
 
 Result<Response> create(Service& s, const Request& req) {
-    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return error_response(400, "invalid JSON in the request body");
-    auto rq = create_request_from_json(body, req.q("name").value_or(""));
+    auto body = req.json_body();
+    if (!body) return error_response(400, body.error().message);
+    auto rq = create_request_from_json(*body, req.q("name").value_or(""));
     if (!rq) return error_response(400, rq.error().message);
     if (auto v = engine::validate(*rq); !v) return error_response(400, v.error().message);
     auto e = s.engine();
@@ -161,13 +163,13 @@ Result<Response> remove(Service& s, const Request& req) {
 }
 
 Result<Response> update(Service& s, const Request& req) {
-    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return error_response(400, "invalid JSON in the request body");
+    auto body = req.json_body();
+    if (!body) return error_response(400, body.error().message);
     auto e = s.engine();
     if (!e) return std::unexpected(e.error());
     auto rec = find_container(*e, req.params.at("id"));
     if (!rec) return std::unexpected(rec.error());
-    auto rq = update_request_from_json(body, rec->id);
+    auto rq = update_request_from_json(*body, rec->id);
     if (!rq) return error_response(400, rq.error().message);
     if (auto r = engine::update_container(*e, *rq); !r) {
         // The plan's refusals (limits docker refuses, nothing to change) are the client's fault.
@@ -203,6 +205,18 @@ Result<Response> rename(Service& s, const Request& req) {
     return Response::no_content();
 }
 
+// POST /containers/prune: engine::prune_containers with docker's until and label filters.
+Result<Response> prune(Service& s, const Request& req) {
+    auto filters = parse_filters(req.q("filters").value_or(""));
+    if (!filters) return error_response(400, filters.error().message);
+    auto pf = PruneFilter::parse(*filters, PruneKind::Containers);
+    if (!pf) return error_response(400, pf.error().message);
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto r = engine::prune_containers(*e, [&](const engine::ContainerRecord& rec) { return pf->matches(rec.labels, rec.created); });
+    return Response::json(200, ojson{{"ContainersDeleted", r.deleted}, {"SpaceReclaimed", r.bytes}});
+}
+
 }  // namespace
 
 void add_container_routes(Router& r, Service& s) {
@@ -219,6 +233,7 @@ void add_container_routes(Router& r, Service& s) {
     r.add("POST", "/containers/{id}/update", [&s](Request& q) { return update(s, q); });
     r.add("POST", "/containers/{id}/rename", [&s](Request& q) { return rename(s, q); });
     r.add("GET", "/containers/{id}/top", [&s](Request& q) { return top(s, q); });
+    r.add("POST", "/containers/prune", [&s](Request& q) { return prune(s, q); });
 }
 
 }  // namespace brig::api

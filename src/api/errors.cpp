@@ -22,12 +22,18 @@ int status_for(const Error& e) {
                                              "No such network", "No such exec", "not found"};
     for (auto s : not_found)
         if (contains_ci(m, s)) return 404;
+    static constexpr std::array forbidden = {"is a predefined network", "default network cannot be removed"};
+    for (auto s : forbidden)
+        if (contains_ci(m, s)) return 403;
     static constexpr std::array conflict = {"already in use", "Conflict.", "cannot remove container", "is not running",
-                                            "is already running", "is not paused", "is paused", "cannot attach to a stopped"};
+                                            "is already running", "is not paused", "is paused", "cannot attach to a stopped",
+                                            "volume is in use", "has active endpoints", "in use by container",
+                                            "with that name exists", "already connected", "is not connected"};
     for (auto s : conflict)
         if (contains_ci(m, s)) return 409;
     static constexpr std::array bad = {"invalid", "conflicting options", "must be", "no image given", "unknown",
-                                       "no command specified", "requires", "bad format"};
+                                       "no command specified", "requires", "bad format", "overlap",
+                                       "not a usable address", "matches no subnet", "needs a --subnet"};
     for (auto s : bad)
         if (contains_ci(m, s)) return 400;
     return 500;

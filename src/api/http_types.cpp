@@ -33,6 +33,13 @@ Result<std::optional<long long>> Request::q_int(const std::string& name) const {
     return std::optional<long long>(n);
 }
 
+Result<json> Request::json_body() const {
+    if (body.empty()) return json::object();
+    json j = json::parse(body, nullptr, false);
+    if (j.is_discarded()) return fail("invalid JSON in the request body");
+    return j;
+}
+
 Response Response::json(int status, const nlohmann::json& j) {
     Response r;
     r.status = status;

@@ -34,6 +34,8 @@ struct Request {
     bool q_bool(const std::string& name, bool dflt = false) const;
     // An integer parameter; an unparsable value is an error naming it.
     Result<std::optional<long long>> q_int(const std::string& name) const;
+    // The body as JSON: an empty body is {}, malformed JSON an error (answered 400).
+    Result<nlohmann::json> json_body() const;
 };
 
 // The connection once the head is sent.

@@ -24,22 +24,6 @@ std::vector<std::string> split_segments(std::string_view path) {
     return out;
 }
 
-// (major, minor) of "1.41"; nullopt when malformed.
-std::optional<std::pair<int, int>> parse_version(std::string_view v) {
-    size_t dot = v.find('.');
-    if (dot == std::string_view::npos || dot == 0 || dot + 1 >= v.size()) return std::nullopt;
-    int major = 0, minor = 0;
-    for (char c : v.substr(0, dot)) {
-        if (c < '0' || c > '9') return std::nullopt;
-        major = major * 10 + (c - '0');
-    }
-    for (char c : v.substr(dot + 1)) {
-        if (c < '0' || c > '9') return std::nullopt;
-        minor = minor * 10 + (c - '0');
-    }
-    return std::pair{major, minor};
-}
-
 bool match_segments(const std::vector<std::string>& pat, size_t pi, const std::vector<std::string>& segs, size_t si,
                     std::map<std::string, std::string>& params) {
     if (pi == pat.size()) return si == segs.size();
@@ -70,14 +54,29 @@ bool match_segments(const std::vector<std::string>& pat, size_t pi, const std::v
 
 }  // namespace
 
+std::optional<std::pair<int, int>> parse_api_version(std::string_view v) {
+    size_t dot = v.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot + 1 >= v.size()) return std::nullopt;
+    int major = 0, minor = 0;
+    for (char c : v.substr(0, dot)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        major = major * 10 + (c - '0');
+    }
+    for (char c : v.substr(dot + 1)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        minor = minor * 10 + (c - '0');
+    }
+    return std::pair{major, minor};
+}
+
 Result<VersionedPath> split_version(std::string_view path) {
     VersionedPath out;
     if (path.size() > 2 && path.starts_with("/v") && path[2] >= '0' && path[2] <= '9') {
         size_t slash = path.find('/', 1);
         std::string_view v = path.substr(2, slash == std::string_view::npos ? std::string_view::npos : slash - 2);
-        auto parsed = parse_version(v);
+        auto parsed = parse_api_version(v);
         if (!parsed) return fail("invalid API version {:?}", v);
-        auto max = *parse_version(kApiVersion), min = *parse_version(kMinApiVersion);
+        auto max = *parse_api_version(kApiVersion), min = *parse_api_version(kMinApiVersion);
         if (*parsed > max)
             return fail("client version {} is too new. Maximum supported API version is {}", v, kApiVersion);
         if (*parsed < min)

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/http_types.hpp"
@@ -22,6 +23,9 @@ inline constexpr std::string_view kMinApiVersion = "1.24";
 
 // A handler returns a response, or an engine error that errors.hpp maps to a status.
 using Handler = std::function<Result<Response>(Request&)>;
+
+// (major, minor) of "1.41"; nullopt when malformed.
+std::optional<std::pair<int, int>> parse_api_version(std::string_view v);
 
 // "/v1.41/containers/json" -> version "1.41", path "/containers/json"; no prefix: version "".
 // A version outside kMinApiVersion..kApiVersion is an error (docker answers 400).

@@ -54,6 +54,8 @@ Router make_router(Service& s) {
     add_stream_routes(r, s);
     add_image_routes(r, s);
     add_container_fs_routes(r, s);
+    add_network_routes(r, s);
+    add_volume_routes(r, s);
     // The rest of the Docker API (issue 19's list): known, answered 501 until implemented.
     static const char* const todo[][2] = {
         {"GET", "/events"}, {"GET", "/system/df"}, {"POST", "/auth"},
@@ -61,14 +63,9 @@ Router make_router(Service& s) {
         {"POST", "/exec/{id}/resize"}, {"POST", "/containers/{id}/resize"},
         {"GET", "/containers/{id}/stats"}, {"GET", "/containers/{id}/export"},
         {"GET", "/containers/{id}/archive"}, {"PUT", "/containers/{id}/archive"}, {"HEAD", "/containers/{id}/archive"},
-        {"POST", "/containers/prune"},
         {"POST", "/images/create"}, {"POST", "/images/{name*}/push"},
         {"POST", "/images/load"},
         {"GET", "/images/{name*}/get"}, {"GET", "/images/get"}, {"POST", "/build"}, {"POST", "/images/prune"},
-        {"GET", "/networks"}, {"POST", "/networks/create"}, {"GET", "/networks/{id}"}, {"DELETE", "/networks/{id}"},
-        {"POST", "/networks/prune"}, {"POST", "/networks/{id}/connect"}, {"POST", "/networks/{id}/disconnect"},
-        {"GET", "/volumes"}, {"POST", "/volumes/create"}, {"GET", "/volumes/{name}"}, {"DELETE", "/volumes/{name}"},
-        {"POST", "/volumes/prune"},
     };
     for (const auto& t : todo) r.unimplemented(t[0], t[1]);
     return r;

@@ -1,5 +1,6 @@
 // The Docker API service: the routes over one engine root. Handlers translate JSON to engine
-// calls and back (engine/engine.hpp, engine/create.hpp, engine/logs.hpp); they hold no state
+// calls and back (engine/engine.hpp, engine/create.hpp, engine/logs.hpp, engine/networks.hpp,
+// engine/volumes.hpp, engine/prune.hpp); they hold no state
 // of their own except the AttachBroker, which hands a starting container's attach socket to
 // an attach request that came first (docker clients attach, then start).
 #pragma once
@@ -54,6 +55,8 @@ void add_container_routes(Router& r, Service& s);  // container_handlers.cpp
 void add_stream_routes(Router& r, Service& s);     // stream_handlers.cpp: attach, logs, wait
 void add_image_routes(Router& r, Service& s);      // image_handlers.cpp
 void add_container_fs_routes(Router& r, Service& s);  // container_fs_handlers.cpp: changes
+void add_network_routes(Router& r, Service& s);    // network_handlers.cpp
+void add_volume_routes(Router& r, Service& s);     // volume_handlers.cpp
 
 // Every route: the implemented ones and the rest of the Docker API as 501.
 Router make_router(Service& s);

@@ -7,20 +7,8 @@
 #include "linux/fs.hpp"
 
 namespace brig::build {
-namespace {
 
 namespace fs = std::filesystem;
-
-uint64_t tree_bytes(const std::string& dir) {
-    uint64_t n = 0;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
-         it.increment(ec))
-        if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += it->file_size(ec);
-    return n;
-}
-
-}  // namespace
 
 Result<CachePrune> prune_build_cache(const image::Store& store) {
     auto cache = BuildCache::open(store);
@@ -41,7 +29,7 @@ Result<CachePrune> prune_build_cache(const image::Store& store) {
         auto lock = lock_file(dir + ".lock", LockMode::Exclusive, LockWait::Try);
         if (!lock && lock.error().errnum == EWOULDBLOCK) continue;  // in use by a build
         if (!lock) return std::unexpected(lock.error());
-        uint64_t n = tree_bytes(dir);
+        uint64_t n = linuxfs::tree_bytes(dir);
         if (auto r = linuxfs::remove_all(dir); !r) return wrap(std::move(r), "remove cache mount " + dir);
         out.bytes += n;
         out.deleted.push_back(de.path().filename().string());

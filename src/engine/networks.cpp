@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include "common/strings.hpp"
 #include "engine/netwire.hpp"
 #include "engine/store.hpp"
 
@@ -58,6 +59,21 @@ Result<void> refresh_disconnected(const std::string& root, const std::map<std::s
 
 }  // namespace
 
+Result<void> apply_driver_options(CreateOptions& opts, const std::map<std::string, std::string>& driver_opts) {
+    for (const auto& [k, v] : driver_opts) {
+        if (k == "com.docker.network.bridge.name") {
+            opts.bridge = v;
+        } else if (k == "com.docker.network.driver.mtu" || k == "mtu") {
+            auto mtu = parse_number<int>(v);
+            if (!mtu) return fail("invalid MTU \"{}\"", v);
+            opts.mtu = *mtu;
+        } else {
+            return fail("unknown network option \"{}\"", k);
+        }
+    }
+    return {};
+}
+
 Result<NetworkInfo> create(const std::string& root, const CreateOptions& opts) { return network::create_network(root, opts); }
 Result<std::vector<NetworkInfo>> list(const std::string& root) { return network::list_networks(root); }
 Result<NetworkInfo> inspect(const std::string& root, const std::string& name_or_id) {
@@ -73,9 +89,9 @@ Result<void> remove(const std::string& root, const std::string& name_or_id, bool
     return refresh_disconnected(root, before);
 }
 
-Result<std::vector<std::string>> prune(const std::string& root) {
+Result<std::vector<std::string>> prune(const std::string& root, const std::function<bool(const NetworkInfo&)>& select) {
     auto before = attached_networks(root);
-    auto r = network::prune_networks(root);
+    auto r = network::prune_networks(root, select);
     if (!r) return r;
     if (auto h = refresh_disconnected(root, before); !h) return std::unexpected(h.error());
     return r;

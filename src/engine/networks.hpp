@@ -4,6 +4,8 @@
 // changed.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,9 @@ namespace brig::engine::networks {
 using network::CreateOptions;
 using network::NetworkInfo;
 
+// docker's driver options of the bridge driver (-o, the API's Options) into `opts`:
+// com.docker.network.bridge.name and com.docker.network.driver.mtu (or mtu); others are refused.
+Result<void> apply_driver_options(CreateOptions& opts, const std::map<std::string, std::string>& driver_opts);
 Result<NetworkInfo> create(const std::string& root, const CreateOptions& opts);
 Result<std::vector<NetworkInfo>> list(const std::string& root);
 Result<NetworkInfo> inspect(const std::string& root, const std::string& name_or_id);
@@ -23,8 +28,9 @@ std::string inspect_json(const NetworkInfo& info);
 // rm: refuses a network an engine container uses unless `force` (its containers are
 // disconnected, and their /etc/hosts rewritten).
 Result<void> remove(const std::string& root, const std::string& name_or_id, bool force);
-// The names of the removed networks (those without containers).
-Result<std::vector<std::string>> prune(const std::string& root);
+// The names of the removed networks (those without containers; given `select`, only those it
+// selects).
+Result<std::vector<std::string>> prune(const std::string& root, const std::function<bool(const NetworkInfo&)>& select = {});
 
 struct ConnectRequest {
     std::string network, container;  // names or ids

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "linux/fs.hpp"
+
 namespace brig::engine::volumes {
 
 namespace {
@@ -194,8 +196,8 @@ Result<Mount> parse_mount_flag(std::string_view s) {
 }
 
 Result<Volume> create(const std::string& root, const std::string& name, const std::map<std::string, std::string>& labels,
-                      const std::map<std::string, std::string>& options) {
-    return storage::VolumeStore(root).create(name, labels, options);
+                      const std::map<std::string, std::string>& options, bool existing_ok) {
+    return storage::VolumeStore(root).create(name, labels, options, false, existing_ok);
 }
 
 std::vector<Volume> list(const std::string& root) { return storage::VolumeStore(root).list(); }
@@ -225,6 +227,19 @@ Result<void> remove_unused(const Store& store, const std::string& name) {
         return fail("remove {}: volume is in use - [{}]", name, ids);
     }
     return vs.remove(name);
+}
+
+PruneReport prune(const Store& store, bool all, const std::function<bool(const Volume&)>& select) {
+    PruneReport out;
+    auto in_use = users(store);
+    for (const auto& v : list(store.root())) {
+        if (in_use.contains(v.name) || (!all && !v.anonymous) || (select && !select(v))) continue;
+        uint64_t bytes = linuxfs::tree_bytes(v.mountpoint);
+        if (!remove_unused(store, v.name)) continue;  // a container took it meanwhile
+        out.deleted.push_back(v.name);
+        out.bytes += bytes;
+    }
+    return out;
 }
 
 }  // namespace brig::engine::volumes

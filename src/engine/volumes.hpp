@@ -4,12 +4,14 @@
 // a container's anonymous volumes; and the volume commands (in-use checks against records).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
 #include "common/fd.hpp"
+#include "engine/prune.hpp"
 #include "engine/record.hpp"
 #include "engine/store.hpp"
 #include "storage/volumes.hpp"
@@ -44,9 +46,10 @@ void remove_anonymous(const Store& store, const ContainerRecord& rec);
 // --mount type=volume|bind|tmpfs,source=...,target=...,readonly,... as docker's Mount.
 Result<Mount> parse_mount_flag(std::string_view s);
 
-// The volume commands.
+// The volume commands. create: an existing name is an error, unless `existing_ok` (the API's
+// create, as docker's: the existing volume is returned).
 Result<Volume> create(const std::string& root, const std::string& name, const std::map<std::string, std::string>& labels,
-                      const std::map<std::string, std::string>& options);
+                      const std::map<std::string, std::string>& options, bool existing_ok = false);
 std::vector<Volume> list(const std::string& root);
 Result<Volume> get(const std::string& root, const std::string& name);
 nlohmann::ordered_json inspect_json(const Volume& v);
@@ -55,5 +58,8 @@ std::map<std::string, std::vector<std::string>> users(const Store& store);
 // rm and prune: under the volume's exclusive lock, refuses a volume some container's record
 // mounts (read after the lock, so a container being created with it is seen), else removes it.
 Result<void> remove_unused(const Store& store, const std::string& name);
+// prune: every volume no container uses, anonymous ones only unless `all`, and of those the
+// ones `select` selects (none given: all). The bytes are what their data held.
+PruneReport prune(const Store& store, bool all, const std::function<bool(const Volume&)>& select = {});
 
 }  // namespace brig::engine::volumes

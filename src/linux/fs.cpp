@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <vector>
 
 #include "linux/syscalls.hpp"
@@ -183,6 +184,16 @@ Result<void> remove_all(const std::string& path) { return remove_all_at(AT_FDCWD
 bool exists(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;
+}
+
+uint64_t tree_bytes(const std::string& dir) {
+    namespace fs = std::filesystem;
+    uint64_t n = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
+         it.increment(ec))
+        if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += it->file_size(ec);
+    return n;
 }
 
 }  // namespace brig::linuxfs

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include <string>
 #include <string_view>
 
@@ -42,5 +44,9 @@ Result<void> remove_all(const std::string& path);
 
 // Is `path` an existing file system object?
 bool exists(const std::string& path);
+
+// The bytes of the regular files below `dir` (symlinks not followed; unreadable parts and a
+// missing dir count 0): what removing the tree gives back, as docker's prunes report it.
+uint64_t tree_bytes(const std::string& dir);
 
 }  // namespace brig::linuxfs

@@ -476,7 +476,7 @@ Result<void> remove_network(std::string_view root, std::string_view key, bool fo
     return {};
 }
 
-Result<std::vector<std::string>> prune_networks(std::string_view root) {
+Result<std::vector<std::string>> prune_networks(std::string_view root, const std::function<bool(const NetworkInfo&)>& select) {
     auto lock = store::Lock::acquire(root);
     if (!lock) return std::unexpected(lock.error());
     auto all = store::load_all(root);
@@ -490,6 +490,7 @@ Result<std::vector<std::string>> prune_networks(std::string_view root) {
                 std::erase_if(n.endpoints, [&](auto& x) { return x.container_id == e.container_id; });
             }
         if (!n.endpoints.empty()) continue;
+        if (n.name != kDefaultNetwork && select && !select(n)) continue;
         dns_ctl::stop(root, n.name);
         (void)rtnl::delete_link(n.bridge);
         if (n.name == kDefaultNetwork) continue;
@@ -531,6 +532,8 @@ std::string inspect_json(const NetworkInfo& n) {
         {"Internal", n.internal},
         {"Attachable", false},
         {"Ingress", false},
+        {"ConfigFrom", {{"Network", ""}}},
+        {"ConfigOnly", false},
         {"Containers", containers},
         {"Options",
          {{"com.docker.network.bridge.name", n.bridge}, {"com.docker.network.driver.mtu", std::to_string(n.mtu)}}},

@@ -49,6 +49,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -201,8 +202,9 @@ Result<NetworkInfo> inspect_network(std::string_view root, std::string_view name
 // the network's rules, leases and DNS responder.
 Result<void> remove_network(std::string_view root, std::string_view name_or_id, bool force = false);
 // Drops stale endpoints (their netns is gone), then removes every user-defined network without
-// containers. Returns the names removed.
-Result<std::vector<std::string>> prune_networks(std::string_view root);
+// containers (and, given `select`, that it selects: docker's prune filters). Returns the names removed.
+Result<std::vector<std::string>> prune_networks(std::string_view root,
+                                                const std::function<bool(const NetworkInfo&)>& select = {});
 // docker-like JSON of `brig network inspect`.
 std::string inspect_json(const NetworkInfo& info);
 

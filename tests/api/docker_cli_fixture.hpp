@@ -1,12 +1,16 @@
 // The fixture of the docker CLI tests: `brig system service` on a socket in the test's dir, in the
 // test's own network namespace (tests/engine/fixture.hpp), and docker() to run the real docker
-// CLI (docker.io 20.10, /usr/bin/docker) against it.
+// CLI (docker.io 20.10, /usr/bin/docker) against it; docker_run() for `docker run` of busybox with
+// the test's cgroup parent, http() for one raw request (curl) when the status code matters.
 #pragma once
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <utility>
 
 #include "fixture.hpp"
 
@@ -58,6 +62,25 @@ protected:
         return p;
     }
 
+    // docker run [flags] busybox cmd... with the test's cgroup parent.
+    Proc docker_run(std::vector<std::string> flags, const std::vector<std::string>& cmd) {
+        std::vector<std::string> args = {"run", "--cgroup-parent", cgroup_parent_};
+        args.insert(args.end(), flags.begin(), flags.end());
+        args.push_back("busybox");
+        args.insert(args.end(), cmd.begin(), cmd.end());
+        return docker(args);
+    }
+    // One raw request (curl on the service's socket, API 1.43): the status and the body.
+    std::pair<int, json> http(const std::string& method, const std::string& path, const std::string& body = "") {
+        std::vector<std::string> args = {"/usr/bin/curl", "-s", "-w", "\n%{http_code}", "--unix-socket", sock_, "-X", method};
+        if (!body.empty()) args.insert(args.end(), {"-H", "Content-Type: application/json", "-d", body});
+        args.push_back("http://brig/v1.43" + path);
+        auto p = run(args);
+        auto nl = p.out.rfind('\n');
+        if (p.code != 0 || nl == std::string::npos) return {-1, json()};
+        std::string text = p.out.substr(0, nl);
+        return {std::atoi(p.out.c_str() + nl + 1), text.empty() ? json() : json::parse(text, nullptr, false)};
+    }
     std::string sock_, log_;
     pid_t service_ = -1;
 };

@@ -16,7 +16,9 @@
 #include "engine/exec.hpp"
 #include "engine/flag_values.hpp"
 #include "engine/netwire.hpp"
+#include "engine/prune.hpp"
 #include "engine/volumes.hpp"
+#include "image/inspect.hpp"
 
 namespace brig::cli {
 
@@ -538,16 +540,10 @@ void add_container_commands(CLI::App& app, Globals& globals) {
             globals.exit_code = report_error(e.error().what(), 125);
             return;
         }
-        e->store.sweep_trash();
+        auto r = prune_containers(*e);
         fmt::print("Deleted Containers:\n");
-        for (const auto& id : e->store.ids()) {
-            auto rec = e->store.load(id);
-            if (!rec) continue;
-            auto live = e->store.live_state(*rec);
-            if (live.running() || (live.status == "created" && live.monitor_alive)) continue;
-            if (remove_container(*e, {.id = id})) fmt::print("{}\n", id);
-        }
-        fmt::print("\nTotal reclaimed space: 0B\n");
+        for (const auto& id : r.deleted) fmt::print("{}\n", id);
+        fmt::print("\nTotal reclaimed space: {}\n", image::human_size(static_cast<int64_t>(r.bytes)));
         globals.exit_code = 0;
     });
     add_container_info_commands(app, *group, globals);

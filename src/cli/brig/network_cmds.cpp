@@ -46,20 +46,9 @@ void add_network_commands(CLI::App& app, Globals& g) {
         }
         auto labels = key_value_map(f->labels);
         f->create.labels.assign(labels.begin(), labels.end());
-        for (auto& [k, v] : key_value_map(f->opts)) {
-            if (k == "com.docker.network.bridge.name") {
-                f->create.bridge = v;
-            } else if (k == "com.docker.network.driver.mtu" || k == "mtu") {
-                auto mtu = parse_number<int>(v);
-                if (!mtu) {
-                    g.exit_code = report_error(fmt::format("invalid MTU \"{}\"", v));
-                    return;
-                }
-                f->create.mtu = *mtu;
-            } else {
-                g.exit_code = report_error(fmt::format("unknown network option \"{}\"", k));
-                return;
-            }
+        if (auto o = engine::networks::apply_driver_options(f->create, key_value_map(f->opts)); !o) {
+            g.exit_code = report_error(o.error().what());
+            return;
         }
         auto r = engine::networks::create(g.root, f->create);
         if (!r) {

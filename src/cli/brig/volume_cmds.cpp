@@ -14,6 +14,7 @@
 #include "cli/brig/container_shared.hpp"
 #include "common/strings.hpp"
 #include "engine/volumes.hpp"
+#include "image/inspect.hpp"
 
 namespace brig::cli {
 
@@ -186,13 +187,10 @@ void add_volume_commands(CLI::App& app, Globals& g) {
                 g.exit_code = report_error(e.error().what(), 125);
                 return;
             }
-            auto users = engine::volumes::users(e->store);
+            auto r = engine::volumes::prune(e->store, *all);
             fmt::print("Deleted Volumes:\n");
-            for (const auto& v : engine::volumes::list(g.root)) {
-                if (users.contains(v.name) || (!*all && !v.anonymous)) continue;
-                if (engine::volumes::remove_unused(e->store, v.name)) fmt::print("{}\n", v.name);
-            }
-            fmt::print("\nTotal reclaimed space: 0B\n");
+            for (const auto& name : r.deleted) fmt::print("{}\n", name);
+            fmt::print("\nTotal reclaimed space: {}\n", image::human_size(static_cast<int64_t>(r.bytes)));
             g.exit_code = 0;
         });
     }
