@@ -313,16 +313,26 @@ Result<void> remove_container(Engine& e, const RemoveRequest& rq) {
     if (!rec) return std::unexpected(rec.error());
     std::string dir = e.store.dir(id);
     auto live = e.store.live_state(*rec);
+    // After a wait without the lock: the lock and the record again. A container removed
+    // meanwhile (an --rm monitor's own `brig rm`) is done: that success is returned.
+    auto relock = [&]() -> std::optional<Result<void>> {
+        auto gone_or = [](const Error& err) -> Result<void> {
+            if (err.message.starts_with("No such container")) return {};
+            return std::unexpected(err);
+        };
+        lock = e.store.lock(id);
+        if (!lock) return gone_or(lock.error());
+        rec = e.store.load(id);
+        if (!rec) return gone_or(rec.error());
+        return std::nullopt;
+    };
     // A monitor still starting the container (its `run` was killed, or is racing us) holds
     // the runtime's lock: let the start finish, unlocked, then remove what it became.
     for (auto deadline = std::chrono::steady_clock::now() + 30s;
          live.status == "created" && live.monitor_alive && std::chrono::steady_clock::now() < deadline;) {
         lock->reset();
         std::this_thread::sleep_for(20ms);
-        lock = e.store.lock(id);
-        if (!lock) return lock.error().message.starts_with("No such container") ? Result<void>{} : std::unexpected(lock.error());
-        rec = e.store.load(id);
-        if (!rec) return rec.error().message.starts_with("No such container") ? Result<void>{} : std::unexpected(rec.error());
+        if (auto done = relock()) return *done;
         live = e.store.live_state(*rec);
     }
     if (live.running() && live.monitor_alive) {
@@ -338,10 +348,7 @@ Result<void> remove_container(Engine& e, const RemoveRequest& rq) {
         lock->reset();
         if (!wait_process_exit(live.monitor_pid, live.monitor_start, 30s))
             return fail("cannot remove container {}: its monitor does not exit", rec->name);
-        lock = e.store.lock(id);
-        if (!lock) return lock.error().message.starts_with("No such container") ? Result<void>{} : std::unexpected(lock.error());
-        rec = e.store.load(id);
-        if (!rec) return rec.error().message.starts_with("No such container") ? Result<void>{} : std::unexpected(rec.error());
+        if (auto done = relock()) return *done;
     }
     // Whatever the runtime still has (a monitor killed mid-way, a create interrupted).
     if (linuxfs::exists(e.store.runtime_root() + "/" + id)) {
