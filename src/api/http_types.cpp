@@ -97,6 +97,10 @@ std::string stdcopy_frame(int stream, std::string_view payload) {
     return out;
 }
 
+std::string_view stream_content_type(bool tty) {
+    return tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
+}
+
 Result<std::string> url_decode(std::string_view s, bool plus_is_space) {
     auto hex = [](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';

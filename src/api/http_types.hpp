@@ -78,6 +78,8 @@ std::string_view reason_phrase(int status);
 // docker's stdcopy frame (attach and logs without a TTY): 1 byte stream (0 stdin, 1 stdout,
 // 2 stderr), 3 zero bytes, the payload's size as a big-endian uint32, the payload.
 std::string stdcopy_frame(int stream, std::string_view payload);
+// The Content-Type of such a stream: raw with a TTY, else multiplexed (stdcopy frames).
+std::string_view stream_content_type(bool tty);
 
 // "%2F" and "+" (query only) decoding; a bad escape is an error.
 Result<std::string> url_decode(std::string_view s, bool plus_is_space);

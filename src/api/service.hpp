@@ -2,15 +2,21 @@
 // calls and back (engine/engine.hpp, engine/create.hpp, engine/logs.hpp, engine/networks.hpp,
 // engine/volumes.hpp, engine/prune.hpp); they hold no state
 // of their own except the AttachBroker, which hands a starting container's attach socket to
-// an attach request that came first (docker clients attach, then start).
+// an attach request that came first (docker clients attach, then start), and the exec
+// instances (ExecRegistry).
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "api/exec_request.hpp"
 #include "api/router.hpp"
 #include "common/fd.hpp"
 #include "engine/engine.hpp"
@@ -41,9 +47,46 @@ private:
     std::map<std::string, Slot> slots_;
 };
 
+// One exec instance (POST /containers/{id}/exec). docker keeps them in the daemon, brig in the
+// service's memory: the config until the start, then the process's pid, its terminal while it
+// runs (resize) and its exit code (GET /exec/{id}/json, which `docker exec` asks for its own
+// exit code once the stream ends). Guarded by `mu`; `cv` is notified on every change.
+struct ExecInstance {
+    enum class State { Created, Running, Exited };
+    std::string id, container_id;
+    ExecConfig config;
+
+    std::mutex mu;
+    std::condition_variable cv;
+    State state = State::Created;
+    pid_t pid = 0;
+    std::optional<int> exit_code;
+    std::shared_ptr<UniqueFd> console;  // Tty: the pty master, until the process exits
+    std::chrono::steady_clock::time_point finished;
+
+    ExecStatus status();  // locks
+    // The process runs: its pid and terminal (returned, shared; empty without one). Locks.
+    std::shared_ptr<UniqueFd> started(pid_t process, UniqueFd tty);
+    // The process ended (or never started): the code, Exited, the terminal dropped. Locks.
+    void finish(int code);
+};
+
+class ExecRegistry {
+public:
+    // A new instance with a fresh id. Instances that exited more than 5 minutes ago are
+    // forgotten meanwhile (docker's exec GC).
+    std::shared_ptr<ExecInstance> create(const std::string& container_id, ExecConfig config);
+    std::shared_ptr<ExecInstance> find(const std::string& id);
+
+private:
+    std::mutex mu_;
+    std::map<std::string, std::shared_ptr<ExecInstance>> instances_;
+};
+
 struct Service {
     std::string root, runtime;
     AttachBroker broker;
+    ExecRegistry execs;
     Result<engine::Engine> engine() const { return engine::Engine::open(root, runtime); }
 };
 
@@ -57,6 +100,7 @@ void add_image_routes(Router& r, Service& s);      // image_handlers.cpp
 void add_container_fs_routes(Router& r, Service& s);  // container_fs_handlers.cpp: changes
 void add_network_routes(Router& r, Service& s);    // network_handlers.cpp
 void add_volume_routes(Router& r, Service& s);     // volume_handlers.cpp
+void add_exec_routes(Router& r, Service& s);          // exec_handlers.cpp: exec, exec start/inspect/resize, resize
 
 // Every route: the implemented ones and the rest of the Docker API as 501.
 Router make_router(Service& s);

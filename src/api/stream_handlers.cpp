@@ -12,6 +12,7 @@
 
 #include "api/errors.hpp"
 #include "api/service.hpp"
+#include "engine/attach_client.hpp"
 #include "engine/logs.hpp"
 #include "engine/monitor_proto.hpp"
 #include "linux/fs.hpp"
@@ -22,10 +23,6 @@ namespace brig::api {
 namespace {
 
 using namespace std::chrono_literals;
-
-const char* stream_type(bool tty) {
-    return tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
-}
 
 Result<Response> wait(Service& s, const Request& req) {
     std::string cond = req.q("condition").value_or("not-running");
@@ -82,7 +79,7 @@ Result<Response> logs(Service& s, const Request& req) {
         return error_response(501, "configured logging driver does not support reading");
     Response r;
     r.mode = BodyMode::Chunked;
-    r.headers.emplace_back("Content-Type", stream_type(rec->tty));
+    r.headers.emplace_back("Content-Type", stream_content_type(rec->tty));
     r.stream = [e = *e, rec = *rec, o, out, err](Stream& st) mutable {
         o.sink = [&](bool is_err, std::string_view text) {
             if (text.empty()) return !st.peer_gone();
@@ -94,12 +91,6 @@ Result<Response> logs(Service& s, const Request& req) {
     return r;
 }
 
-void send_packet(int sock, uint8_t type, std::string_view payload) {
-    std::string buf(1, static_cast<char>(type));
-    buf.append(payload);
-    (void)::send(sock, buf.data(), buf.size(), MSG_NOSIGNAL);
-}
-
 struct PumpOptions {
     bool tty = false, in = false, out = true, err = true;
 };
@@ -108,7 +99,7 @@ struct PumpOptions {
 // exits or the client goes away. Returns the exit code, -1 when none was seen.
 int pump(Stream& st, int sock, const PumpOptions& po) {
     bool client_in = po.in;
-    if (std::string early = st.take_buffered(); client_in && !early.empty()) send_packet(sock, engine::proto::Stdin, early);
+    if (std::string early = st.take_buffered(); client_in && !early.empty()) engine::send_packet(sock, engine::proto::Stdin, early);
     int code = -1;
     while (true) {
         pollfd p[2] = {{sock, POLLIN, 0}, {client_in ? st.fd() : -1, POLLIN, 0}};
@@ -120,10 +111,10 @@ int pump(Stream& st, int sock, const PumpOptions& po) {
             char buf[16384];
             ssize_t n = ::read(st.fd(), buf, sizeof buf);
             if (n > 0) {
-                send_packet(sock, engine::proto::Stdin, std::string_view(buf, static_cast<size_t>(n)));
+                engine::send_packet(sock, engine::proto::Stdin, std::string_view(buf, static_cast<size_t>(n)));
             } else if (n == 0 || errno != EINTR) {
                 client_in = false;  // half-closed: the output still flows
-                send_packet(sock, engine::proto::CloseStdin, "");
+                engine::send_packet(sock, engine::proto::CloseStdin, "");
             }
         }
         if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -182,7 +173,7 @@ Result<Response> attach(Service& s, const Request& req) {
     }
     Response r;
     r.mode = BodyMode::Hijack;
-    r.headers.emplace_back("Content-Type", stream_type(rec->tty));
+    r.headers.emplace_back("Content-Type", stream_content_type(rec->tty));
     r.stream = [&s, e = *e, rec = *rec, po, sock, by_start](Stream& st) mutable {
         if (by_start) {
             // Waits in slices so that a client gone before the start frees its slot.

@@ -36,20 +36,24 @@ void write_all(int fd, std::string_view data) {
     }
 }
 
+void send_size(int sock) {
+    winsize ws{};
+    if (::ioctl(0, TIOCGWINSZ, &ws) < 0) return;
+    send_resize(sock, ws.ws_row, ws.ws_col);
+}
+
+}  // namespace
+
 void send_packet(int sock, uint8_t type, std::string_view payload) {
     std::string buf(1, static_cast<char>(type));
     buf.append(payload);
     (void)::send(sock, buf.data(), buf.size(), MSG_NOSIGNAL);
 }
 
-void send_size(int sock) {
-    winsize ws{};
-    if (::ioctl(0, TIOCGWINSZ, &ws) < 0) return;
-    uint16_t rc[2] = {ws.ws_row, ws.ws_col};
+void send_resize(int sock, uint16_t rows, uint16_t cols) {
+    uint16_t rc[2] = {rows, cols};
     send_packet(sock, proto::Resize, std::string_view(reinterpret_cast<char*>(rc), sizeof rc));
 }
-
-}  // namespace
 
 int attach_pump(int sock, const AttachOptions& opts) {
     termios saved{};

@@ -3,7 +3,15 @@
 // returns the exit code once the monitor reports one.
 #pragma once
 
+#include <cstdint>
+#include <string_view>
+
 namespace brig::engine {
+
+// One packet to the monitor (monitor_proto.hpp): the type byte, then the payload.
+void send_packet(int sock, uint8_t type, std::string_view payload);
+// The container's terminal size (proto::Resize; the monitor sets it on its pty, if it has one).
+void send_resize(int sock, uint16_t rows, uint16_t cols);
 
 struct AttachOptions {
     bool tty = false;        // our terminal goes raw; window size forwarded

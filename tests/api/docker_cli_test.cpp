@@ -129,8 +129,8 @@ TEST_F(DockerCli, UpdateRenameDiffTopPauseTagAndRmi) {
     EXPECT_NE(p.err.find("same name"), std::string::npos) << p;
 
     // docker diff reads GET /containers/{id}/changes; brig diff lists the same.
-    // (through brig: the API's exec is not there yet)
-    ASSERT_EQ(brig({"exec", "u2", "sh", "-c", "mkdir /made && echo x > /made/f && rm /bin/true"}).code, 0);
+    p = docker({"exec", "u2", "sh", "-c", "mkdir /made && echo x > /made/f && rm /bin/true"});
+    ASSERT_EQ(p.code, 0) << p;
     p = docker({"diff", "u2"});
     ASSERT_EQ(p.code, 0) << p;
     EXPECT_NE(p.out.find("A /made/f\n"), std::string::npos) << p;
@@ -144,6 +144,9 @@ TEST_F(DockerCli, UpdateRenameDiffTopPauseTagAndRmi) {
 
     EXPECT_EQ(docker({"pause", "u2"}).code, 0);
     EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}}", "u2"}).out, "paused\n");
+    p = docker({"exec", "u2", "true"});
+    EXPECT_NE(p.code, 0);
+    EXPECT_NE(p.err.find("is paused, unpause the container before exec"), std::string::npos) << p;
     EXPECT_EQ(docker({"unpause", "u2"}).code, 0);
     EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}}", "u2"}).out, "running\n");
     EXPECT_EQ(docker({"rm", "-f", "u2"}).code, 0);

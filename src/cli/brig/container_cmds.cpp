@@ -324,11 +324,11 @@ int do_run(Globals& g, const RunFlags& f, const std::vector<std::string>& args, 
 }
 
 // Resolves each reference and runs fn; prints what docker prints; returns the exit code.
-int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vector<std::string>& env,
+int do_exec(Globals& g, bool interactive, bool tty, bool detach, bool privileged, const std::vector<std::string>& env,
             const std::string& user, const std::string& workdir, const std::vector<std::string>& args) {
     if (args.size() < 2) return report_error("\"exec\" requires at least 2 arguments: brig exec [OPTIONS] CONTAINER COMMAND [ARG...]", 125);
     return with_container(g, args[0], [&](Engine& e, ContainerRef& c) {
-        ExecRequest rq{c.id, {args.begin() + 1, args.end()}, {}, user, workdir, tty, interactive, detach};
+        ExecRequest rq{c.id, {args.begin() + 1, args.end()}, {}, user, workdir, tty, interactive, detach, privileged};
         for (const auto& kv : env) {
             if (kv.find('=') != std::string::npos) rq.env.push_back(kv);
             else if (const char* v = std::getenv(kv.c_str())) rq.env.push_back(kv + "=" + v);
@@ -336,6 +336,7 @@ int do_exec(Globals& g, bool interactive, bool tty, bool detach, const std::vect
         auto code = exec_container(e, rq);
         if (!code) {
             const auto& err = code.error();
+            if (err.shown) return err.exit_code;  // the runtime printed it on our stderr
             return report_error(err.exit_code == 125 ? fmt::format("Error response from daemon: {}", err.message) : err.message,
                                 err.exit_code);
         }
@@ -500,7 +501,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
     }
     {
         struct ExecFlags {
-            bool interactive = false, tty = false, detach = false;
+            bool interactive = false, tty = false, detach = false, privileged = false;
             std::vector<std::string> env;
             std::string user, workdir;
         };
@@ -509,6 +510,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
         c->add_flag("-i,--interactive", f->interactive, "keep stdin open");
         c->add_flag("-t,--tty", f->tty, "allocate a terminal");
         c->add_flag("-d,--detach", f->detach, "run the command in the background");
+        c->add_flag("--privileged", f->privileged, "every capability brig can grant");
         c->add_option("-e,--env", f->env, "set an environment variable");
         c->add_option("-u,--user", f->user, "user[:group]");
         c->add_option("-w,--workdir", f->workdir, "working directory");
@@ -516,7 +518,7 @@ void register_lifecycle(CLI::App& app, Globals& g, bool in_group) {
     c->fallthrough(false);  // IMAGE/CONTAINER and the command stay here, not with the parent
     c->allow_extras();
         c->callback([&g, f, c] {
-            g.exit_code = do_exec(g, f->interactive, f->tty, f->detach, f->env, f->user, f->workdir, c->remaining());
+            g.exit_code = do_exec(g, f->interactive, f->tty, f->detach, f->privileged, f->env, f->user, f->workdir, c->remaining());
         });
     }
 }

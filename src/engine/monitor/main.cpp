@@ -5,7 +5,8 @@
 // state.json; runs health checks; and applies the restart policy with back-off.
 //
 // Deliberately small: no JSON library, no brig library; libc, libstdc++, fmt and the few
-// plain-syscall helpers it compiles in (common/time, linux/proc, linux/spawn, linux/fdpass).
+// plain-syscall helpers it compiles in (common/time, linux/proc, linux/spawn, linux/fdpass,
+// linux/console_socket).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,7 +35,7 @@
 #include "common/time.hpp"
 #include "engine/monitor/log_writer.hpp"
 #include "engine/monitor_proto.hpp"
-#include "linux/fdpass.hpp"
+#include "linux/console_socket.hpp"
 #include "linux/proc.hpp"
 #include "linux/spawn.hpp"
 
@@ -205,19 +206,6 @@ std::string clean_error(std::string text) {
     return text;
 }
 
-// Receives the pty master sent by the runtime over the console socket.
-int receive_console(int listen_sock) {
-    pollfd p{listen_sock, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) return -1;
-    int conn = ::accept4(listen_sock, nullptr, nullptr, SOCK_CLOEXEC);
-    if (conn < 0) return -1;
-    char name[256];  // the payload names the terminal: not needed
-    brig::UniqueFd fd;
-    (void)brig::linuxfs::recv_with_fd(conn, name, sizeof name, &fd);
-    ::close(conn);
-    return fd.release();
-}
-
 // create + start. On failure returns the error text.
 std::optional<std::string> start_container(Monitor& m) {
     // A leftover of an earlier run (a restart, or a monitor killed before its cleanup).
@@ -227,21 +215,10 @@ std::optional<std::string> start_container(Monitor& m) {
 
     std::vector<std::string> create = runtime_cmd(
         m, {"create", "--bundle", m.opt.bundle, "--pid-file", m.opt.dir + "/pidfile", m.opt.id});
-    int console_listen = -1;
-    std::string console_dir;
+    brig::linuxfs::ConsoleSocket console;
     if (m.opt.tty) {
-        // The console socket path must fit sun_path: a short private directory under /tmp.
-        char tmpl[] = "/tmp/brig-console-XXXXXX";
-        if (::mkdtemp(tmpl) == nullptr) return fmt::format("console socket directory: {}", std::strerror(errno));
-        console_dir = tmpl;
-        std::string path = console_dir + "/sock";
-        console_listen = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-        if (::bind(console_listen, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(console_listen, 1) < 0)
-            return fmt::format("console socket: {}", std::strerror(errno));
-        create.insert(create.end() - 1, {"--console-socket", path});
+        if (int err = console.open(); err != 0) return fmt::format("console socket: {}", std::strerror(err));
+        create.insert(create.end() - 1, {"--console-socket", console.path()});
     }
     std::string create_err;
     // The runtime's stderr is captured (its errors); the container's own stdio are our pipes,
@@ -261,10 +238,8 @@ std::optional<std::string> start_container(Monitor& m) {
         }
     }
     if (m.opt.tty) {
-        if (rc == 0) m.pty = receive_console(console_listen);
-        ::close(console_listen);
-        ::unlink((console_dir + "/sock").c_str());
-        ::rmdir(console_dir.c_str());
+        if (rc == 0) m.pty = console.receive(5000).release();
+        console.close();
         if (rc == 0 && m.pty < 0) rc = -1, create_err = "no terminal received from the runtime";
     }
     if (rc != 0) {
