@@ -48,7 +48,8 @@ public:
     virtual int fd() const = 0;
     // Bytes the client sent after the request that the server had already read.
     virtual std::string take_buffered() = 0;
-    // The client closed or reset its end (checked without blocking).
+    // The client closed or reset its end (checked without blocking); on a hijacked or raw
+    // stream its half-close (stdin's EOF) is not gone.
     virtual bool peer_gone() const = 0;
 };
 

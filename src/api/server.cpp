@@ -57,9 +57,14 @@ public:
     }
     int fd() const override { return fd_; }
     std::string take_buffered() override { return std::exchange(buffered_, {}); }
+    // On a chunked response a half-close is the client leaving. On a hijacked or raw stream it
+    // is only the end of the client's stdin (docker's CLI shuts its write side at once when it
+    // sends none) and the client still reads: gone is a full close or an error. (Over TCP a
+    // full close looks like a half-close until a write fails.)
     bool peer_gone() const override {
         pollfd p{fd_, POLLRDHUP, 0};
-        return !ok_ || (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0);
+        short gone = chunked_ ? (POLLRDHUP | POLLHUP | POLLERR) : (POLLHUP | POLLERR);
+        return !ok_ || (::poll(&p, 1, 0) > 0 && (p.revents & gone) != 0);
     }
     bool ok() const { return ok_; }
 

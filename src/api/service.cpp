@@ -39,7 +39,10 @@ std::optional<UniqueFd> AttachBroker::await(const std::string& id, std::chrono::
     return sock;
 }
 
-bool AttachBroker::pending(const std::string& id) { return expected(id); }
+bool AttachBroker::pending(const std::string& id) {
+    std::lock_guard l(mu_);
+    return slots_.contains(id);
+}
 
 void AttachBroker::cancel(const std::string& id) {
     {

@@ -33,6 +33,8 @@ public:
     // The attach: waits for deliver(); nullopt on timeout (the slot stays: pending() is true),
     // a failed start or a cancel (the slot is gone).
     std::optional<UniqueFd> await(const std::string& id, std::chrono::milliseconds timeout);
+    // True while the slot exists: not delivered yet, or delivered and not yet taken by await()
+    // (a delivery just after an await() timed out is the next await()'s).
     bool pending(const std::string& id);
     // The attach gives up (its client left before the start): the slot is freed.
     void cancel(const std::string& id);

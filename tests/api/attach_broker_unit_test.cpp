@@ -46,6 +46,24 @@ TEST(AttachBroker, DeliveredSocketReachesTheWaiter) {
     EXPECT_FALSE(b.pending("c1"));
 }
 
+// The race that lost `docker run`'s output under load: the start delivers right after the
+// attach's await() timed out; the slot stays pending and the next await() takes the socket.
+TEST(AttachBroker, DeliveryAfterATimeoutIsTheNextAwaits) {
+    AttachBroker b;
+    b.expect("c1");
+    EXPECT_FALSE(b.await("c1", 1ms).has_value());
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ::close(sv[1]);
+    b.deliver("c1", brig::UniqueFd(sv[0]));
+    EXPECT_FALSE(b.expected("c1"));  // a second start does not deliver again
+    ASSERT_TRUE(b.pending("c1"));
+    auto fd = b.await("c1", 1ms);
+    ASSERT_TRUE(fd.has_value());
+    EXPECT_EQ(fd->get(), sv[0]);
+    EXPECT_FALSE(b.pending("c1"));
+}
+
 TEST(AttachBroker, FailedStartEndsTheWaitWithoutSocket) {
     AttachBroker b;
     b.expect("c1");
