@@ -1,10 +1,18 @@
 // A container's file system: GET /containers/{id}/changes (docker diff), from the same
-// build::container_changes that `brig diff` prints.
+// build::container_changes that `brig diff` prints, and GET /containers/{id}/export, the tar
+// `brig export` writes.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <thread>
+
 #include <fmt/core.h>
 
 #include "api/errors.hpp"
 #include "api/service.hpp"
 #include "build/diff.hpp"
+#include "build/output.hpp"
+#include "engine/image_source.hpp"
 #include "image/store.hpp"
 
 namespace brig::api {
@@ -32,10 +40,43 @@ Result<Response> changes(Service& s, const Request& req) {
     return Response::json(200, out);
 }
 
+// The tar is written into a pipe by a second thread while this one sends it on in chunks; a
+// client that leaves closes the pipe, which ends the writer (EPIPE).
+Result<Response> export_container(Service& s, const Request& req) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    Response r;
+    r.mode = BodyMode::Chunked;
+    r.headers.emplace_back("Content-Type", "application/x-tar");
+    r.stream = [e = *e, rec = *rec](Stream& st) {
+        int p[2];
+        if (::pipe2(p, O_CLOEXEC) < 0) return;
+        UniqueFd rd(p[0]), wr(p[1]);
+        std::thread writer([&e, &rec, w = std::move(wr)]() mutable {
+            auto res = engine::with_container_rootfs(e.store, rec, [fd = w.get()](const std::string& root) {
+                return build::export_tree_tar(root, fd);
+            });
+            if (!res) fmt::print(stderr, "export {}: {}\n", rec.name, res.error().what());
+        });
+        char buf[65536];
+        while (true) {
+            ssize_t n = ::read(rd.get(), buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0 || !st.write(std::string_view(buf, static_cast<size_t>(n)))) break;
+        }
+        rd.reset();
+        writer.join();
+    };
+    return r;
+}
+
 }  // namespace
 
 void add_container_fs_routes(Router& r, Service& s) {
     r.add("GET", "/containers/{id}/changes", [&s](Request& q) { return changes(s, q); });
+    r.add("GET", "/containers/{id}/export", [&s](Request& q) { return export_container(s, q); });
 }
 
 }  // namespace brig::api

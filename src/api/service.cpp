@@ -113,7 +113,6 @@ Router make_router(Service& s) {
     // The rest of the Docker API (issue 19's list): known, answered 501 until implemented.
     static const char* const todo[][2] = {
         {"GET", "/events"}, {"GET", "/system/df"}, {"POST", "/auth"},
-        {"GET", "/containers/{id}/stats"}, {"GET", "/containers/{id}/export"},
         {"GET", "/containers/{id}/archive"}, {"PUT", "/containers/{id}/archive"}, {"HEAD", "/containers/{id}/archive"},
         {"POST", "/images/create"}, {"POST", "/images/{name*}/push"},
         {"POST", "/images/load"},

@@ -97,9 +97,9 @@ Result<engine::ContainerRecord> find_container(const engine::Engine& e, const st
 
 void add_system_routes(Router& r, Service& s);     // system_handlers.cpp
 void add_container_routes(Router& r, Service& s);  // container_handlers.cpp
-void add_stream_routes(Router& r, Service& s);     // stream_handlers.cpp: attach, logs, wait
+void add_stream_routes(Router& r, Service& s);     // stream_handlers.cpp: attach, logs, wait, stats
 void add_image_routes(Router& r, Service& s);      // image_handlers.cpp
-void add_container_fs_routes(Router& r, Service& s);  // container_fs_handlers.cpp: changes
+void add_container_fs_routes(Router& r, Service& s);  // container_fs_handlers.cpp: changes, export
 void add_network_routes(Router& r, Service& s);    // network_handlers.cpp
 void add_volume_routes(Router& r, Service& s);     // volume_handlers.cpp
 void add_exec_routes(Router& r, Service& s);          // exec_handlers.cpp: exec, exec start/inspect/resize, resize

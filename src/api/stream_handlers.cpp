@@ -1,6 +1,7 @@
 // The streaming container routes: wait (the head at once, the body when the condition holds),
-// logs (chunked, docker's stdcopy frames without a TTY) and attach (hijacked after 101
-// UPGRADED, full duplex: the client's bytes become the container's stdin).
+// logs (chunked, docker's stdcopy frames without a TTY), attach (hijacked after 101
+// UPGRADED, full duplex: the client's bytes become the container's stdin) and stats (one
+// JSON object a second, or one only).
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,9 +13,11 @@
 
 #include "api/errors.hpp"
 #include "api/service.hpp"
+#include "api/stats_json.hpp"
 #include "engine/attach_client.hpp"
 #include "engine/logs.hpp"
 #include "engine/monitor_proto.hpp"
+#include "engine/stats.hpp"
 #include "linux/fs.hpp"
 
 namespace brig::api {
@@ -192,12 +195,61 @@ Result<Response> attach(Service& s, const Request& req) {
     return r;
 }
 
+// stream=true (the default): a sample a second until the client leaves or the container is
+// removed; stream=false: one object with precpu_stats a second earlier (docker stats
+// --no-stream); one-shot=true with stream=false: one sample at once, precpu_stats empty.
+Result<Response> stats(Service& s, const Request& req) {
+    bool stream = req.q_bool("stream", true), one_shot = req.q_bool("one-shot");
+    if (stream && one_shot) return error_response(400, "cannot have stream=true and one-shot=true");
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    struct Sample {
+        engine::StatsSample c;
+        HostCpu h;
+        bool running = false;
+    };
+    auto take = [e = *e, rec = *rec] {
+        auto live = e.store.live_state(rec);
+        Sample x;
+        x.running = live.running();
+        x.c = engine::sample_stats(rec, x.running ? live.pid : 0);
+        x.h = sample_host_cpu();
+        return x;
+    };
+    if (!stream) {
+        Sample pre;
+        if (!one_shot) {
+            pre = take();
+            std::this_thread::sleep_for(1s);
+        }
+        Sample cur = take();
+        return Response::json(200, stats_json(*rec, pre.c, pre.h, cur.c, cur.h, cur.running));
+    }
+    Response r;
+    r.mode = BodyMode::Chunked;
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.stream = [e = *e, rec = *rec, take](Stream& st) {
+        Sample pre;
+        while (linuxfs::exists(e.store.dir(rec.id) + "/container.json")) {
+            Sample cur = take();
+            if (!st.write(stats_json(rec, pre.c, pre.h, cur.c, cur.h, cur.running).dump() + "\n")) return;
+            pre = cur;
+            for (int i = 0; i < 10 && !st.peer_gone(); ++i) std::this_thread::sleep_for(100ms);
+            if (st.peer_gone()) return;
+        }
+    };
+    return r;
+}
+
 }  // namespace
 
 void add_stream_routes(Router& r, Service& s) {
     r.add("POST", "/containers/{id}/wait", [&s](Request& q) { return wait(s, q); });
     r.add("GET", "/containers/{id}/logs", [&s](Request& q) { return logs(s, q); });
     r.add("POST", "/containers/{id}/attach", [&s](Request& q) { return attach(s, q); });
+    r.add("GET", "/containers/{id}/stats", [&s](Request& q) { return stats(s, q); });
 }
 
 }  // namespace brig::api
