@@ -122,7 +122,7 @@ int pump(Stream& st, int sock, const PumpOptions& po) {
         }
         if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             char buf[engine::proto::kMaxPacket];
-            ssize_t n = ::recv(sock, buf, sizeof buf, 0);
+            ssize_t n = engine::proto::recv_packet(sock, buf, sizeof buf, 0);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
             std::string_view payload(buf + 1, static_cast<size_t>(n) - 1);

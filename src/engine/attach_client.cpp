@@ -104,7 +104,7 @@ int attach_pump(int sock, const AttachOptions& opts) {
         }
         if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             char buf[proto::kMaxPacket];
-            ssize_t n = ::recv(sock, buf, sizeof buf, 0);
+            ssize_t n = proto::recv_packet(sock, buf, sizeof buf, 0);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
             std::string_view payload(buf + 1, static_cast<size_t>(n) - 1);

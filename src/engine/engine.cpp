@@ -200,7 +200,7 @@ Result<UniqueFd> start_container(Engine& e, const StartRequest& rq) {
         int n = ::poll(&p, 1, 120000);
         if (n < 0 && errno == EINTR) continue;
         if (n == 0) return fail("container {}: the monitor did not report within 120 s", rec->name);
-        ssize_t r = ::recv(ours.get(), buf, sizeof buf, 0);
+        ssize_t r = proto::recv_packet(ours.get(), buf, sizeof buf, 0);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) return fail("container {}: the monitor exited before starting it", rec->name);
         std::string_view payload(buf + 1, static_cast<size_t>(r) - 1);
@@ -394,7 +394,7 @@ Result<int> wait_container(Engine& e, const std::string& id) {
         }
         char buf[proto::kMaxPacket];
         while (true) {
-            ssize_t r = ::recv(s->get(), buf, sizeof buf, 0);
+            ssize_t r = proto::recv_packet(s->get(), buf, sizeof buf, 0);
             if (r < 0 && errno == EINTR) continue;
             if (r <= 0) break;  // the monitor exited: read its final state
             std::string_view payload(buf + 1, static_cast<size_t>(r) - 1);

@@ -4,6 +4,10 @@
 // so no output is missed between the start and the attach.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstddef>
 #include <cstdint>
 
 namespace brig::engine::proto {
@@ -22,5 +26,15 @@ enum Type : uint8_t {
 };
 
 constexpr size_t kMaxPacket = 65536;
+
+// recv(2) for this protocol. A peer that closes with packets of ours still unread makes
+// the kernel report ECONNRESET once, *before* the packets that peer sent us and we have
+// not read yet: those still count (a resize sent just before a close, a final output and
+// exit status). So the reset is read past; after it come the queued packets, then EOF.
+inline ssize_t recv_packet(int fd, char* buf, size_t size, int flags = 0) {
+    ssize_t r = ::recv(fd, buf, size, flags);
+    if (r < 0 && errno == ECONNRESET) r = ::recv(fd, buf, size, flags);  // reported once
+    return r;
+}
 
 }  // namespace brig::engine::proto

@@ -564,7 +564,7 @@ void serve_clients(Monitor& m, const PollSet& ps) {
         if (ps.fds[i].revents == 0) continue;
         auto& c = m.clients[i - ps.client_base];
         char buf[proto::kMaxPacket];
-        ssize_t r = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+        ssize_t r = proto::recv_packet(c.fd, buf, sizeof buf, MSG_DONTWAIT);
         if (r > 0) {
             handle_client_packet(m, c, buf, static_cast<size_t>(r));
         } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
