@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <future>
+#include <memory>
 #include <thread>
 
 #include <fmt/core.h>
@@ -24,50 +27,65 @@ using ojson = nlohmann::ordered_json;
 int change_kind(char kind) { return kind == 'A' ? 1 : kind == 'D' ? 2 : 0; }
 
 Result<Response> changes(Service& s, const Request& req) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    if (!rec->rootfs_managed)
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    if (!rec.rootfs_managed)
         return error_response(400, fmt::format("container {} runs on a directory of its own (--rootfs): there is no image to compare it with",
-                                               rec->name));
+                                               rec.name));
     auto store = image::Store::open(s.root);
     if (!store) return std::unexpected(store.error());
-    auto list = build::container_changes(*store, rec->id);
+    auto list = build::container_changes(*store, rec.id);
     if (!list) return std::unexpected(list.error());
     ojson out = ojson::array();
     for (const auto& c : *list) out.push_back(ojson{{"Path", c.path}, {"Kind", change_kind(c.kind)}});
     return Response::json(200, out);
 }
 
-// The tar is written into a pipe by a second thread while this one sends it on in chunks; a
-// client that leaves closes the pipe, which ends the writer (EPIPE).
+// The tar is written into a pipe by a second thread while the response sends it on in
+// chunks; a client that leaves closes the pipe, which ends the writer (EPIPE). The writer
+// first mounts the container's root file system: the response waits for that, so a root
+// that cannot be mounted is an error response rather than an empty 200 tar.
+struct ExportJob {
+    UniqueFd rd;
+    std::thread writer;
+    ~ExportJob() {
+        rd.reset();
+        if (writer.joinable()) writer.join();
+    }
+};
+
 Result<Response> export_container(Service& s, const Request& req) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return error_response(500, fmt::format("export {}: pipe: {}", rec.name, std::strerror(errno)));
+    auto job = std::make_shared<ExportJob>();
+    job->rd = UniqueFd(p[0]);
+    std::promise<Result<void>> mounted;
+    auto ready = mounted.get_future();
+    job->writer = std::thread([e = e, rec = rec, w = UniqueFd(p[1]), mounted = std::move(mounted)]() mutable {
+        bool told = false;
+        auto res = engine::with_container_rootfs(e.store, rec, [&](const std::string& root) {
+            mounted.set_value({});
+            told = true;
+            return build::export_tree_tar(root, w.get());
+        });
+        if (!told) mounted.set_value(std::unexpected(res ? Error{0, "the root file system could not be mounted"} : res.error()));
+        else if (!res) fmt::print(stderr, "export {}: {}\n", rec.name, res.error().what());
+    });
+    if (auto ok = ready.get(); !ok) return error_response(500, fmt::format("export {}: {}", rec.name, ok.error().what()));
     Response r;
     r.mode = BodyMode::Chunked;
     r.headers.emplace_back("Content-Type", "application/x-tar");
-    r.stream = [e = *e, rec = *rec](Stream& st) {
-        int p[2];
-        if (::pipe2(p, O_CLOEXEC) < 0) return;
-        UniqueFd rd(p[0]), wr(p[1]);
-        std::thread writer([&e, &rec, w = std::move(wr)]() mutable {
-            auto res = engine::with_container_rootfs(e.store, rec, [fd = w.get()](const std::string& root) {
-                return build::export_tree_tar(root, fd);
-            });
-            if (!res) fmt::print(stderr, "export {}: {}\n", rec.name, res.error().what());
-        });
+    r.stream = [job](Stream& st) {
         char buf[65536];
         while (true) {
-            ssize_t n = ::read(rd.get(), buf, sizeof buf);
+            ssize_t n = ::read(job->rd.get(), buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0 || !st.write(std::string_view(buf, static_cast<size_t>(n)))) break;
         }
-        rd.reset();
-        writer.join();
     };
     return r;
 }

@@ -28,6 +28,14 @@ Result<engine::ContainerRecord> find_container(const engine::Engine& e, const st
     return rec;
 }
 
+Result<ContainerTarget> container_target(const Service& s, const Request& req) {
+    auto e = s.engine();
+    if (!e) return std::unexpected(e.error());
+    auto rec = find_container(*e, req.params.at("id"));
+    if (!rec) return std::unexpected(rec.error());
+    return ContainerTarget{std::move(*e), std::move(*rec)};
+}
+
 namespace {
 
 Result<Response> list(const Service& s, const Request& req) {
@@ -80,27 +88,25 @@ Result<Response> create(Service& s, const Request& req) {
 }
 
 Result<Response> inspect(const Service& s, const Request& req) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    return Response::json(200, engine::inspect_json(*e, *rec, e->store.live_state(*rec)));
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    return Response::json(200, engine::inspect_json(e, rec, e.store.live_state(rec)));
 }
 
 Result<Response> start(Service& s, const Request& req) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    if (e->store.live_state(*rec).running()) return Response::no_content(304);
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    if (e.store.live_state(rec).running()) return Response::no_content(304);
     // An attach that came first gets the started container's socket: no output is missed.
-    bool attach = s.broker.expected(rec->id);
-    auto sock = engine::start_container(*e, {.id = rec->id, .attach = attach});
+    bool attach = s.broker.expected(rec.id);
+    auto sock = engine::start_container(e, {.id = rec.id, .attach = attach});
     if (!sock) {
-        if (attach) s.broker.deliver(rec->id, std::nullopt);
+        if (attach) s.broker.deliver(rec.id, std::nullopt);
         return std::unexpected(sock.error());
     }
-    if (attach) s.broker.deliver(rec->id, std::move(*sock));
+    if (attach) s.broker.deliver(rec.id, std::move(*sock));
     return Response::no_content();
 }
 
@@ -114,29 +120,27 @@ Result<std::optional<int>> stop_timeout(const Request& req) {
 Result<Response> stop(Service& s, const Request& req, bool restart) {
     auto t = stop_timeout(req);
     if (!t) return error_response(400, t.error().message);
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    bool running = e->store.live_state(*rec).running();
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    bool running = e.store.live_state(rec).running();
     if (!running && !restart) return Response::no_content(304);
     if (running)
-        if (auto r = engine::stop_container(*e, {.id = rec->id, .timeout = *t}); !r) return std::unexpected(r.error());
+        if (auto r = engine::stop_container(e, {.id = rec.id, .timeout = *t}); !r) return std::unexpected(r.error());
     if (restart)
-        if (auto r = engine::start_container(*e, {.id = rec->id}); !r) return std::unexpected(r.error());
+        if (auto r = engine::start_container(e, {.id = rec.id}); !r) return std::unexpected(r.error());
     return Response::no_content();
 }
 
 Result<Response> kill(Service& s, const Request& req) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
     std::string sig = req.q("signal").value_or("");
     if (sig.empty()) sig = "SIGKILL";
-    if (!e->store.live_state(*rec).running())
-        return error_response(409, fmt::format("Container {} is not running", rec->id));
-    if (auto r = engine::kill_container(*e, {.id = rec->id, .signal = sig}); !r) {
+    if (!e.store.live_state(rec).running())
+        return error_response(409, fmt::format("Container {} is not running", rec.id));
+    if (auto r = engine::kill_container(e, {.id = rec.id, .signal = sig}); !r) {
         if (r.error().message.starts_with("invalid signal")) return error_response(400, r.error().message);
         return std::unexpected(r.error());
     }
@@ -144,20 +148,18 @@ Result<Response> kill(Service& s, const Request& req) {
 }
 
 Result<Response> pause(Service& s, const Request& req, bool on) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    if (auto r = engine::pause_container(*e, {.id = rec->id, .pause = on}); !r) return std::unexpected(r.error());
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    if (auto r = engine::pause_container(e, {.id = rec.id, .pause = on}); !r) return std::unexpected(r.error());
     return Response::no_content();
 }
 
 Result<Response> remove(Service& s, const Request& req) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    if (auto r = engine::remove_container(*e, {.id = rec->id, .force = req.q_bool("force"), .volumes = req.q_bool("v")}); !r)
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    if (auto r = engine::remove_container(e, {.id = rec.id, .force = req.q_bool("force"), .volumes = req.q_bool("v")}); !r)
         return std::unexpected(r.error());
     return Response::no_content();
 }
@@ -165,13 +167,12 @@ Result<Response> remove(Service& s, const Request& req) {
 Result<Response> update(Service& s, const Request& req) {
     auto body = req.json_body();
     if (!body) return error_response(400, body.error().message);
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    auto rq = update_request_from_json(*body, rec->id);
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    auto rq = update_request_from_json(*body, rec.id);
     if (!rq) return error_response(400, rq.error().message);
-    if (auto r = engine::update_container(*e, *rq); !r) {
+    if (auto r = engine::update_container(e, *rq); !r) {
         // The plan's refusals (limits docker refuses, nothing to change) are the client's fault.
         if (r.error().message.starts_with("Cannot update container") || r.error().message.starts_with("update: nothing"))
             return error_response(400, r.error().message);
@@ -182,11 +183,10 @@ Result<Response> update(Service& s, const Request& req) {
 
 // ps_args is not supported: the columns are ps -ef's, as docker's default.
 Result<Response> top(Service& s, const Request& req) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    auto t = engine::top_container(*e, rec->id);
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    auto t = engine::top_container(e, rec.id);
     if (!t) return std::unexpected(t.error());
     return Response::json(200, ojson{{"Titles", t->titles}, {"Processes", t->processes}});
 }
@@ -194,11 +194,10 @@ Result<Response> top(Service& s, const Request& req) {
 Result<Response> rename(Service& s, const Request& req) {
     auto name = req.q("name").value_or("");
     if (name.empty()) return error_response(400, "rename: the new name is missing (?name=NEW_NAME)");
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    if (auto r = engine::rename_container(*e, {.id = rec->id, .name = name}); !r) {
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    if (auto r = engine::rename_container(e, {.id = rec.id, .name = name}); !r) {
         if (r.error().message.starts_with("Renaming a container with the same name")) return error_response(409, r.error().message);
         return std::unexpected(r.error());
     }

@@ -267,12 +267,11 @@ Result<Response> exec_resize(Service& s, const Request& req) {
 Result<Response> container_resize(Service& s, const Request& req) {
     auto size = parse_console_size(req.q("h"), req.q("w"));
     if (!size) return error_response(400, size.error().message);
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    if (!e->store.live_state(*rec).running()) return error_response(409, fmt::format("Container {} is not running", rec->id));
-    auto sock = engine::attach_container(*e, rec->id);
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    if (!e.store.live_state(rec).running()) return error_response(409, fmt::format("Container {} is not running", rec.id));
+    auto sock = engine::attach_container(e, rec.id);
     if (!sock) return std::unexpected(sock.error());
     // The monitor sets it on the container's pty (none without a TTY: nothing to size).
     engine::send_resize(sock->get(), size->height, size->width);

@@ -95,6 +95,13 @@ struct Service {
 // The container `ref` names (id, id prefix or name); "No such container: <ref>" (404) when none.
 Result<engine::ContainerRecord> find_container(const engine::Engine& e, const std::string& ref);  // container_handlers.cpp
 
+// The engine and the container a route's {id} names: the start of most container routes.
+struct ContainerTarget {
+    engine::Engine e;
+    engine::ContainerRecord rec;
+};
+Result<ContainerTarget> container_target(const Service& s, const Request& req);  // container_handlers.cpp
+
 void add_system_routes(Router& r, Service& s);     // system_handlers.cpp
 void add_container_routes(Router& r, Service& s);  // container_handlers.cpp
 void add_stream_routes(Router& r, Service& s);     // stream_handlers.cpp: attach, logs, wait, stats

@@ -32,15 +32,14 @@ Result<Response> wait(Service& s, const Request& req) {
     if (cond.empty()) cond = "not-running";
     if (cond != "not-running" && cond != "next-exit" && cond != "removed")
         return error_response(400, fmt::format("invalid condition {:?}: use not-running, next-exit or removed", cond));
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    std::string finished0 = e->store.live_state(*rec).finished_at;
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    std::string finished0 = e.store.live_state(rec).finished_at;
     Response r;
     r.mode = BodyMode::Chunked;
     r.headers.emplace_back("Content-Type", "application/json");
-    r.stream = [e = *e, rec = *rec, cond, finished0](Stream& st) {
+    r.stream = [e = e, rec = rec, cond, finished0](Stream& st) {
         int code = 0;
         while (true) {
             if (st.peer_gone()) return;
@@ -74,16 +73,15 @@ Result<Response> logs(Service& s, const Request& req) {
         if (!n || !*n || **n < 0) return error_response(400, fmt::format("invalid value for \"tail\": {:?}", tail));
         o.tail = static_cast<size_t>(**n);
     }
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    if (rec->host.log.driver == "none")
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    if (rec.host.log.driver == "none")
         return error_response(501, "configured logging driver does not support reading");
     Response r;
     r.mode = BodyMode::Chunked;
-    r.headers.emplace_back("Content-Type", stream_content_type(rec->tty));
-    r.stream = [e = *e, rec = *rec, o, out, err](Stream& st) mutable {
+    r.headers.emplace_back("Content-Type", stream_content_type(rec.tty));
+    r.stream = [e = e, rec = rec, o, out, err](Stream& st) mutable {
         o.sink = [&](bool is_err, std::string_view text) {
             if (text.empty()) return !st.peer_gone();
             if (is_err ? !err : !out) return true;
@@ -156,28 +154,27 @@ std::optional<UniqueFd> await_start(AttachBroker& b, Stream& st, const std::stri
 }
 
 Result<Response> attach(Service& s, const Request& req) {
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
-    PumpOptions po{rec->tty, req.q_bool("stdin"), req.q_bool("stdout"), req.q_bool("stderr")};
-    auto live = e->store.live_state(*rec);
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
+    PumpOptions po{rec.tty, req.q_bool("stdin"), req.q_bool("stdout"), req.q_bool("stderr")};
+    auto live = e.store.live_state(rec);
     std::shared_ptr<UniqueFd> sock;
     bool by_start = false;  // the socket comes from our start handler (AttachBroker)
     if (live.running()) {
-        auto fd = engine::attach_container(*e, rec->id);
+        auto fd = engine::attach_container(e, rec.id);
         if (!fd) return std::unexpected(fd.error());
         sock = std::make_shared<UniqueFd>(std::move(*fd));
     } else if (live.status == "created") {
-        s.broker.expect(rec->id);
+        s.broker.expect(rec.id);
         by_start = true;
     } else {
         return error_response(409, "You cannot attach to a stopped container, start it first");
     }
     Response r;
     r.mode = BodyMode::Hijack;
-    r.headers.emplace_back("Content-Type", stream_content_type(rec->tty));
-    r.stream = [&s, e = *e, rec = *rec, po, sock, by_start](Stream& st) mutable {
+    r.headers.emplace_back("Content-Type", stream_content_type(rec.tty));
+    r.stream = [&s, e = e, rec = rec, po, sock, by_start](Stream& st) mutable {
         if (by_start) {
             // Waits in slices so that a client gone before the start frees its slot.
             auto fd = await_start(s.broker, st, rec.id);
@@ -201,16 +198,15 @@ Result<Response> attach(Service& s, const Request& req) {
 Result<Response> stats(Service& s, const Request& req) {
     bool stream = req.q_bool("stream", true), one_shot = req.q_bool("one-shot");
     if (stream && one_shot) return error_response(400, "cannot have stream=true and one-shot=true");
-    auto e = s.engine();
-    if (!e) return std::unexpected(e.error());
-    auto rec = find_container(*e, req.params.at("id"));
-    if (!rec) return std::unexpected(rec.error());
+    auto ct = container_target(s, req);
+    if (!ct) return std::unexpected(ct.error());
+    auto& [e, rec] = *ct;
     struct Sample {
         engine::StatsSample c;
         HostCpu h;
         bool running = false;
     };
-    auto take = [e = *e, rec = *rec] {
+    auto take = [e = e, rec = rec] {
         auto live = e.store.live_state(rec);
         Sample x;
         x.running = live.running();
@@ -225,12 +221,12 @@ Result<Response> stats(Service& s, const Request& req) {
             std::this_thread::sleep_for(1s);
         }
         Sample cur = take();
-        return Response::json(200, stats_json(*rec, pre.c, pre.h, cur.c, cur.h, cur.running));
+        return Response::json(200, stats_json(rec, pre.c, pre.h, cur.c, cur.h, cur.running));
     }
     Response r;
     r.mode = BodyMode::Chunked;
     r.headers.emplace_back("Content-Type", "application/json");
-    r.stream = [e = *e, rec = *rec, take](Stream& st) {
+    r.stream = [e = e, rec = rec, take](Stream& st) {
         Sample pre;
         while (linuxfs::exists(e.store.dir(rec.id) + "/container.json")) {
             Sample cur = take();

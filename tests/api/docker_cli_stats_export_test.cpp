@@ -1,6 +1,10 @@
 // `docker stats` and `docker export` (docker.io 20.10) against `brig system service`: the CLI
 // computes its columns from the stats JSON of a real container (the memory limit it was given,
 // its pids), and the exported tar holds the file the container wrote.
+#include <sys/mount.h>
+
+#include <fstream>
+
 #include <fmt/core.h>
 
 #include "docker_cli_fixture.hpp"
@@ -57,6 +61,24 @@ TEST_F(DockerCli, ExportWritesTheContainersFileSystem) {
     EXPECT_NE(p.code, 0);
     EXPECT_NE(p.err.find("No such container"), std::string::npos) << p;
     EXPECT_EQ(docker({"rm", "x"}).code, 0);
+}
+
+TEST_F(DockerCli, ExportOfARootThatCannotBeMountedIsAnErrorNotAnEmptyTar) {
+    auto p = docker({"create", "--name", "y", "busybox", "true"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::string id = p.out.substr(0, p.out.find('\n'));
+    // Break its storage: the overlay is gone and its record of layers is unreadable.
+    std::string meta;
+    for (const auto& e : fs::recursive_directory_iterator(root_))
+        if (e.path().filename() == "meta.json" && e.path().parent_path().filename() == id) meta = e.path();
+    ASSERT_FALSE(meta.empty());
+    std::string merged = fs::path(meta).parent_path() / "merged";
+    ::umount2(merged.c_str(), MNT_DETACH);
+    std::ofstream(meta) << "{}";
+    auto [code, body] = http("GET", "/containers/y/export");
+    EXPECT_EQ(code, 500) << body;
+    EXPECT_NE(body.value("message", "").find("meta.json: corrupt"), std::string::npos) << body;
+    EXPECT_EQ(docker({"rm", "y"}).code, 0);
 }
 
 }  // namespace
