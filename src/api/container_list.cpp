@@ -41,15 +41,17 @@ int64_t unix_seconds(const std::string& rfc3339) {
 }  // namespace
 
 Result<bool> container_matches(const Filters& filters, const engine::ContainerRecord& rec, const engine::LiveState& live) {
+    // As docker: the values of one key are alternatives, except labels, which all must hold.
     for (const auto& [key, values] : filters) {
         if (values.empty()) continue;
-        bool any = false;
+        bool all = key == "label", any = false, every = true;
         for (const auto& v : values) {
             auto m = one(key, v, rec, live);
             if (!m) return m;
             any = any || *m;
+            every = every && *m;
         }
-        if (!any) return false;
+        if (all ? !every : !any) return false;
     }
     return true;
 }

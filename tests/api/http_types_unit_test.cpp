@@ -86,6 +86,9 @@ TEST(ContainerFilters, Match) {
     EXPECT_TRUE(*m(R"({"label":["app=web"],"status":["running"]})"));
     EXPECT_TRUE(*m(R"({"label":["tier"]})"));
     EXPECT_FALSE(*m(R"({"label":["app=db"]})"));
+    // Labels are all-of (compose lists a project's containers by project and service labels).
+    EXPECT_TRUE(*m(R"({"label":["app=web","tier"]})"));
+    EXPECT_FALSE(*m(R"({"label":["app=web","tier=back"]})"));
     EXPECT_TRUE(*m(R"({"ancestor":["busybox"]})"));
     EXPECT_FALSE(m(R"({"status":["sleeping"]})"));
     EXPECT_FALSE(m(R"({"colour":["red"]})"));

@@ -23,6 +23,7 @@
 #include "image/registry/http.hpp"
 #include "image/registry/progress.hpp"
 #include "image/store.hpp"
+#include "engine/image_ops.hpp"
 #include "engine/image_source.hpp"
 #include "engine/present.hpp"
 
@@ -246,25 +247,9 @@ void add_save(CLI::App* parent, Globals& g) {
             return void(g.exit_code = report_error("cowardly refusing to save to a terminal. Use the -o flag or redirect"));
         auto store = open_store(g);
         if (!store) return void(g.exit_code = report_error(store.error().what()));
-        std::vector<SaveItem> items;
-        for (auto& name : o->images) {
-            auto rec = store->find_image(name);
-            if (!rec) return void(g.exit_code = report_error(rec.error().message));
-            SaveItem it{*rec, {}};
-            // Saving by name keeps only that name (docker); by id, every name of the image.
-            auto ref = parse_reference(name);
-            if (ref && !ref->digest && std::find(rec->names.begin(), rec->names.end(), ref->str()) != rec->names.end())
-                it.names.push_back(ref->str());
-            else
-                it.names = rec->names;
-            auto same = std::find_if(items.begin(), items.end(), [&](auto& x) { return x.image.id == rec->id; });
-            if (same != items.end()) {
-                for (auto& n : it.names)
-                    if (std::find(same->names.begin(), same->names.end(), n) == same->names.end()) same->names.push_back(n);
-            } else {
-                items.push_back(std::move(it));
-            }
-        }
+        auto found = engine::save_items(*store, o->images);
+        if (!found) return void(g.exit_code = report_error(found.error().message));
+        const auto& items = *found;
         auto format = o->format == "oci-archive" ? ArchiveFormat::Oci : ArchiveFormat::Docker;
         if (o->output.empty()) {
             auto r = save_archive(*store, items, format, 1);
@@ -405,36 +390,26 @@ void add_prune(CLI::App* parent, Globals& g) {
     c->callback([o, &g] {
         auto store = open_store(g);
         if (!store) return void(g.exit_code = report_error(store.error().what()));
-        auto imgs = store->list_images();
-        if (!imgs) return void(g.exit_code = report_error(imgs.error().what()));
-        auto used = engine::images_in_use(*store);
-        if (!used) return void(g.exit_code = report_error(used.error().what()));
+        auto pruned = engine::prune_images(*store, o->all);
+        if (!pruned) return void(g.exit_code = report_error(pruned.error().what()));
         std::vector<std::string> lines;
-        for (auto& r : *imgs) {
-            if (used->contains(r.id.str())) continue;
-            if (!o->all && !r.names.empty()) continue;
-            auto res = store->remove_image(r.id.str(), true);
-            if (!res) return void(g.exit_code = report_error(res.error().message));
-            for (auto& u : res->untagged) lines.push_back("untagged: " + u);
-            for (auto& d : res->deleted) lines.push_back("deleted: " + d);
-        }
+        for (auto& u : pruned->untagged) lines.push_back("untagged: " + u);
+        for (auto& d : pruned->deleted) lines.push_back("deleted: " + d);
         build::CachePrune cache;
         if (o->build_cache) {  // before the gc, so the layers only the cache held go with it
             auto c = build::prune_build_cache(*store);
             if (!c) return void(g.exit_code = report_error(c.error().what()));
             cache = std::move(*c);
         }
-        auto keep = engine::layers_in_use(*store);
-        if (!keep) return void(g.exit_code = report_error(keep.error().what()));
-        auto st = store->gc(*keep);
-        if (!st) return void(g.exit_code = report_error(st.error().what()));
+        auto freed = engine::collect_garbage(*store);
+        if (!freed) return void(g.exit_code = report_error(freed.error().what()));
         if (!lines.empty()) {
             fmt::print("Deleted Images:\n");
             for (auto& l : lines) fmt::print("{}\n", l);
             fmt::print("\n");
         }
         if (!cache.deleted.empty()) fmt::print("Deleted build cache objects:\n{}\n\n", fmt::join(cache.deleted, "\n"));
-        fmt::print("Total reclaimed space: {}\n", human_size(static_cast<int64_t>(st->bytes_freed + cache.bytes)));
+        fmt::print("Total reclaimed space: {}\n", human_size(static_cast<int64_t>(*freed + cache.bytes)));
     });
 }
 

@@ -1,0 +1,62 @@
+#include "api/pipe_response.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "api/errors.hpp"
+#include "common/fd.hpp"
+
+namespace brig::api {
+
+namespace {
+
+struct PipeJob {
+    UniqueFd rd;
+    std::thread writer;
+    ~PipeJob() {
+        rd.reset();  // a writer still writing gets EPIPE
+        if (writer.joinable()) writer.join();
+    }
+};
+
+}  // namespace
+
+Result<Response> piped_response(std::string content_type, std::string what, PipeWriter write) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return error_response(500, fmt::format("{}: pipe: {}", what, std::strerror(errno)));
+    auto job = std::make_shared<PipeJob>();
+    job->rd = UniqueFd(p[0]);
+    std::promise<Result<void>> started;
+    auto ready = started.get_future();
+    job->writer = std::thread([w = UniqueFd(p[1]), started = std::move(started), write = std::move(write), what]() mutable {
+        bool told = false;
+        auto res = write(w.get(), [&] {
+            started.set_value({});
+            told = true;
+        });
+        if (!told) started.set_value(res ? Result<void>{} : std::unexpected(res.error()));
+        else if (!res) fmt::print(stderr, "{}: {}\n", what, res.error().what());
+    });
+    if (auto ok = ready.get(); !ok) return error_response(500, fmt::format("{}: {}", what, ok.error().what()));
+    Response r;
+    r.mode = BodyMode::Chunked;
+    r.headers.emplace_back("Content-Type", std::move(content_type));
+    r.stream = [job](Stream& st) {
+        char buf[65536];
+        while (true) {
+            ssize_t n = ::read(job->rd.get(), buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0 || !st.write(std::string_view(buf, static_cast<size_t>(n)))) break;
+        }
+    };
+    return r;
+}
+
+}  // namespace brig::api
