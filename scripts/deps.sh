@@ -47,6 +47,7 @@ PACKAGES=(
     containerd          #   containerd (ctr)
     docker.io           #   and dockerd (daemons are never started by the install: see below)
     python3-grpcio      # tests/interop/cri.py: a minimal CRI client (pods through containerd's CRI)
+    docker-compose      # tests/api: docker-compose 1.29 (and its python3-docker SDK) on brig's Docker API
 )
 
 missing=()
