@@ -97,6 +97,30 @@ Result<std::vector<std::string>> prune(const std::string& root, const std::funct
     return r;
 }
 
+namespace {
+
+// A container that is not running joins its network at start: connecting it records which
+// (docker-compose disconnects and connects a created container to set its aliases). brig
+// starts a container on one network; a second one is connected once it runs.
+Result<void> set_pending_network(const Store& store, ContainerRecord rec, const ConnectRequest& rq) {
+    auto lock = store.lock(rec.id);
+    if (!lock) return std::unexpected(lock.error());
+    auto fresh = store.load(rec.id);
+    if (!fresh) return std::unexpected(fresh.error());
+    rec = std::move(*fresh);
+    const std::string& mode = rec.host.network_mode;
+    if (mode != "none" && mode != rq.network)
+        return fail("container {} is not running and will start on network {}: start it, then connect it to {}", rq.container,
+                    mode, rq.network);
+    rec.host.network_mode = rq.network;
+    rec.endpoint.ipv4_address = rq.ipv4;
+    rec.endpoint.ipv6_address = rq.ipv6;
+    rec.endpoint.aliases = rq.aliases;
+    return store.save(rec);
+}
+
+}  // namespace
+
 Result<void> connect(const std::string& root, const ConnectRequest& rq) {
     network::AttachRequest extra;
     if (!rq.ipv4.empty()) extra.ipv4 = rq.ipv4;
@@ -109,6 +133,7 @@ Result<void> connect(const std::string& root, const ConnectRequest& rq) {
         if (auto r = network::connect(root, rq.network, rq.container, extra); !r) return std::unexpected(r.error());
         return {};
     }
+    if (!store.live_state(*rec).running()) return set_pending_network(store, *rec, rq);
     std::string ns = container_netns(root, *rec);
     if (!owns_netns(*rec) || !network::is_netns(ns))
         return fail("container {} cannot be connected to network {}: it is not running or has no network of its own",
@@ -125,6 +150,16 @@ Result<void> connect(const std::string& root, const ConnectRequest& rq) {
 Result<void> disconnect(const std::string& root, const std::string& net, const std::string& container) {
     Store store(root);
     auto id = store.resolve(container);
+    if (id) {
+        auto lock = store.lock(*id);
+        if (!lock) return std::unexpected(lock.error());
+        auto rec = store.load(*id);
+        if (rec && !store.live_state(*rec).running() && rec->host.network_mode == net) {
+            rec->host.network_mode = "none";  // not attached yet: the network it would join at start
+            rec->endpoint = {};
+            return store.save(*rec);
+        }
+    }
     if (auto r = network::disconnect(root, net, id ? *id : container); !r) return r;
     if (!id) return {};
     if (auto rec = store.load(*id)) return refresh_hosts(root, *rec);
