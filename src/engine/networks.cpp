@@ -102,12 +102,12 @@ namespace {
 // A container that is not running joins its network at start: connecting it records which
 // (docker-compose disconnects and connects a created container to set its aliases). brig
 // starts a container on one network; a second one is connected once it runs.
-Result<void> set_pending_network(const Store& store, ContainerRecord rec, const ConnectRequest& rq) {
-    auto lock = store.lock(rec.id);
+Result<void> set_pending_network(const Store& store, const std::string& id, const ConnectRequest& rq) {
+    auto lock = store.lock(id);
     if (!lock) return std::unexpected(lock.error());
-    auto fresh = store.load(rec.id);
-    if (!fresh) return std::unexpected(fresh.error());
-    rec = std::move(*fresh);
+    auto loaded = store.load(id);  // again, under the lock
+    if (!loaded) return std::unexpected(loaded.error());
+    ContainerRecord& rec = *loaded;
     const std::string& mode = rec.host.network_mode;
     if (mode != "none" && mode != rq.network)
         return fail("container {} is not running and will start on network {}: start it, then connect it to {}", rq.container,
@@ -133,7 +133,7 @@ Result<void> connect(const std::string& root, const ConnectRequest& rq) {
         if (auto r = network::connect(root, rq.network, rq.container, extra); !r) return std::unexpected(r.error());
         return {};
     }
-    if (!store.live_state(*rec).running()) return set_pending_network(store, *rec, rq);
+    if (!store.live_state(*rec).running()) return set_pending_network(store, rec->id, rq);
     std::string ns = container_netns(root, *rec);
     if (!owns_netns(*rec) || !network::is_netns(ns))
         return fail("container {} cannot be connected to network {}: it is not running or has no network of its own",
