@@ -107,13 +107,13 @@ Router make_router(Service& s) {
     add_stream_routes(r, s);
     add_image_routes(r, s);
     add_container_fs_routes(r, s);
+    add_archive_routes(r, s);
     add_network_routes(r, s);
     add_volume_routes(r, s);
     add_exec_routes(r, s);
     // The rest of the Docker API (issue 19's list): known, answered 501 until implemented.
     static const char* const todo[][2] = {
         {"GET", "/events"}, {"GET", "/system/df"}, {"POST", "/auth"},
-        {"GET", "/containers/{id}/archive"}, {"PUT", "/containers/{id}/archive"}, {"HEAD", "/containers/{id}/archive"},
         {"POST", "/images/create"}, {"POST", "/images/{name*}/push"},
         {"POST", "/images/load"},
         {"GET", "/images/{name*}/get"}, {"GET", "/images/get"}, {"POST", "/build"}, {"POST", "/images/prune"},
