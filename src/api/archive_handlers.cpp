@@ -2,17 +2,12 @@
 // X-Docker-Container-Path-Stat header), GET (the path as a tar, streamed, with the same header)
 // and PUT (a tar extracted into a directory). Running or not, the container's root is mounted
 // for the call (with_container_rootfs); the work is engine/archive.hpp's.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstring>
 #include <future>
-#include <memory>
-#include <thread>
 
 #include <fmt/core.h>
 
 #include "api/path_stat.hpp"
+#include "api/pipe_stream.hpp"
 #include "api/service.hpp"
 #include "common/fd.hpp"
 #include "engine/archive.hpp"
@@ -56,29 +51,19 @@ Result<Response> head(Service& s, const Request& req) {
 
 // As export_container does (container_fs_handlers.cpp): a writer thread mounts the root, stats
 // the path (the response waits for that: a missing path is a 404, not a 200 with no tar) and
-// writes the tar into a pipe the response streams from.
-struct ArchiveJob {
-    UniqueFd rd;
-    std::thread writer;
-    ~ArchiveJob() {
-        rd.reset();
-        if (writer.joinable()) writer.join();
-    }
-};
-
+// writes the tar into a pipe the response streams from (pipe_stream.hpp).
 Result<Response> get(Service& s, const Request& req) {
     auto ct = container_target(s, req);
     if (!ct) return std::unexpected(ct.error());
     auto q = parse_archive_query(req);
     if (!q) return error_response(400, q.error().message);
     auto& [e, rec] = *ct;
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) return error_response(500, fmt::format("archive {}: pipe: {}", rec.name, std::strerror(errno)));
-    auto job = std::make_shared<ArchiveJob>();
-    job->rd = UniqueFd(p[0]);
+    auto pj = make_pipe_job();
+    if (!pj) return error_response(500, fmt::format("archive {}: {}", rec.name, pj.error().what()));
+    auto& [job, wr] = *pj;
     std::promise<Result<engine::PathStat>> stated;
     auto ready = stated.get_future();
-    job->writer = std::thread([e = e, rec = rec, path = q->path, w = UniqueFd(p[1]), stated = std::move(stated)]() mutable {
+    job->writer = std::thread([e = e, rec = rec, path = q->path, w = std::move(wr), stated = std::move(stated)]() mutable {
         bool told = false;
         auto res = engine::with_container_rootfs(e.store, rec, [&](const std::string& root) -> Result<void> {
             auto st = engine::stat_path(root, path);
@@ -92,18 +77,7 @@ Result<Response> get(Service& s, const Request& req) {
     });
     auto st = ready.get();
     if (!st) return archive_error(st.error(), q->path, rec.name);
-    Response r = with_stat(*st);
-    r.mode = BodyMode::Chunked;
-    r.headers.emplace_back("Content-Type", "application/x-tar");
-    r.stream = [job](Stream& out) {
-        char buf[65536];
-        while (true) {
-            ssize_t n = ::read(job->rd.get(), buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0 || !out.write(std::string_view(buf, static_cast<size_t>(n)))) break;
-        }
-    };
-    return r;
+    return pipe_response(job, with_stat(*st), "application/x-tar");
 }
 
 Result<Response> put(Service& s, const Request& req) {

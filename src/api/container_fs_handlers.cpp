@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "api/errors.hpp"
+#include "api/pipe_stream.hpp"
 #include "api/service.hpp"
 #include "build/diff.hpp"
 #include "build/output.hpp"
@@ -42,30 +43,19 @@ Result<Response> changes(Service& s, const Request& req) {
     return Response::json(200, out);
 }
 
-// The tar is written into a pipe by a second thread while the response sends it on in
-// chunks; a client that leaves closes the pipe, which ends the writer (EPIPE). The writer
-// first mounts the container's root file system: the response waits for that, so a root
-// that cannot be mounted is an error response rather than an empty 200 tar.
-struct ExportJob {
-    UniqueFd rd;
-    std::thread writer;
-    ~ExportJob() {
-        rd.reset();
-        if (writer.joinable()) writer.join();
-    }
-};
-
+// The tar is written into a pipe by a second thread (pipe_stream.hpp). The writer first
+// mounts the container's root file system: the response waits for that, so a root that cannot
+// be mounted is an error response rather than an empty 200 tar.
 Result<Response> export_container(Service& s, const Request& req) {
     auto ct = container_target(s, req);
     if (!ct) return std::unexpected(ct.error());
     auto& [e, rec] = *ct;
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) return error_response(500, fmt::format("export {}: pipe: {}", rec.name, std::strerror(errno)));
-    auto job = std::make_shared<ExportJob>();
-    job->rd = UniqueFd(p[0]);
+    auto pj = make_pipe_job();
+    if (!pj) return error_response(500, fmt::format("export {}: {}", rec.name, pj.error().what()));
+    auto& [job, wr] = *pj;
     std::promise<Result<void>> mounted;
     auto ready = mounted.get_future();
-    job->writer = std::thread([e = e, rec = rec, w = UniqueFd(p[1]), mounted = std::move(mounted)]() mutable {
+    job->writer = std::thread([e = e, rec = rec, w = std::move(wr), mounted = std::move(mounted)]() mutable {
         bool told = false;
         auto res = engine::with_container_rootfs(e.store, rec, [&](const std::string& root) {
             mounted.set_value({});
@@ -76,18 +66,7 @@ Result<Response> export_container(Service& s, const Request& req) {
         else if (!res) fmt::print(stderr, "export {}: {}\n", rec.name, res.error().what());
     });
     if (auto ok = ready.get(); !ok) return error_response(500, fmt::format("export {}: {}", rec.name, ok.error().what()));
-    Response r;
-    r.mode = BodyMode::Chunked;
-    r.headers.emplace_back("Content-Type", "application/x-tar");
-    r.stream = [job](Stream& st) {
-        char buf[65536];
-        while (true) {
-            ssize_t n = ::read(job->rd.get(), buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0 || !st.write(std::string_view(buf, static_cast<size_t>(n)))) break;
-        }
-    };
-    return r;
+    return pipe_response(job, Response{}, "application/x-tar");
 }
 
 }  // namespace

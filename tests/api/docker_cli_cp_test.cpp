@@ -190,5 +190,18 @@ TEST_F(DockerCliCp, SymlinksPointingOutOfTheContainerStayInside) {
     EXPECT_EQ(docker({"rm", "-f", "c"}).code, 0);
 }
 
+TEST_F(DockerCliCp, ArchiveModeOwnsTheFilesByTheContainersUser) {
+    auto p = docker_run({"-d", "--name", "u", "--user", "1234:2345"}, {"sleep", "300"});
+    ASSERT_EQ(p.code, 0) << p;
+    std::ofstream(dir_ + "/owned") << "x\n";
+    p = docker({"cp", dir_ + "/owned", "u:/tmp/plain"});
+    EXPECT_EQ(p.code, 0) << p;
+    p = docker({"cp", "-a", dir_ + "/owned", "u:/tmp/archived"});
+    EXPECT_EQ(p.code, 0) << p;
+    p = docker({"exec", "u", "stat", "-c", "%u:%g", "/tmp/plain", "/tmp/archived"});
+    EXPECT_EQ(p.out, "0:0\n1234:2345\n") << p;
+    EXPECT_EQ(docker({"rm", "-f", "u"}).code, 0);
+}
+
 }  // namespace
 }  // namespace brig::test
