@@ -42,7 +42,7 @@ Result<Response> export_container(Service& s, const Request& req) {
     if (!ct) return std::unexpected(ct.error());
     auto& [e, rec] = *ct;
     return piped_response("application/x-tar", fmt::format("export {}", rec.name),
-                          [e = e, rec = rec](int fd, const std::function<void()>& ready) {
+                          [e = e, rec = rec](int fd, const PipeReady& ready) {
                               return engine::with_container_rootfs(e.store, rec, [&](const std::string& root) {
                                   ready();
                                   return build::export_tree_tar(root, fd);

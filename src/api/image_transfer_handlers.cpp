@@ -149,7 +149,7 @@ Result<Response> save(const Service& s, std::vector<std::string> names) {
     if (!store) return std::unexpected(store.error());
     auto items = engine::save_items(*store, names);
     if (!items) return error_response(404, items.error().message);
-    return piped_response("application/x-tar", "save", [store = *store, items = *items](int fd, const std::function<void()>& ready) {
+    return piped_response("application/x-tar", "save", [store = *store, items = *items](int fd, const PipeReady& ready) {
         ready();
         return image::save_archive(store, items, image::ArchiveFormat::Docker, fd);
     });

@@ -28,24 +28,27 @@ struct PipeJob {
 
 }  // namespace
 
-Result<Response> piped_response(std::string content_type, std::string what, PipeWriter write) {
+Result<Response> piped_response(std::string content_type, std::string what, PipeWriter write, ErrorResponse on_error) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) < 0) return error_response(500, fmt::format("{}: pipe: {}", what, std::strerror(errno)));
+    if (!on_error) on_error = [what](const Error& e) { return error_response(500, fmt::format("{}: {}", what, e.what())); };
     auto job = std::make_shared<PipeJob>();
     job->rd = UniqueFd(p[0]);
-    std::promise<Result<void>> started;
+    std::promise<Result<Headers>> started;
     auto ready = started.get_future();
     job->writer = std::thread([w = UniqueFd(p[1]), started = std::move(started), write = std::move(write), what]() mutable {
         bool told = false;
-        auto res = write(w.get(), [&] {
-            started.set_value({});
-            told = true;
-        });
-        if (!told) started.set_value(res ? Result<void>{} : std::unexpected(res.error()));
+        auto res = write(w.get(), PipeReady{[&](Headers h) {
+                             started.set_value(std::move(h));
+                             told = true;
+                         }});
+        if (!told) started.set_value(res ? Result<Headers>{} : std::unexpected(res.error()));
         else if (!res) fmt::print(stderr, "{}: {}\n", what, res.error().what());
     });
-    if (auto ok = ready.get(); !ok) return error_response(500, fmt::format("{}: {}", what, ok.error().what()));
+    auto headers = ready.get();
+    if (!headers) return on_error(headers.error());
     Response r;
+    r.headers = std::move(*headers);
     r.mode = BodyMode::Chunked;
     r.headers.emplace_back("Content-Type", std::move(content_type));
     r.stream = [job](Stream& st) {

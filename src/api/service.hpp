@@ -107,6 +107,7 @@ void add_container_routes(Router& r, Service& s);  // container_handlers.cpp
 void add_stream_routes(Router& r, Service& s);     // stream_handlers.cpp: attach, logs, wait, stats
 void add_image_routes(Router& r, Service& s);      // image_handlers.cpp
 void add_container_fs_routes(Router& r, Service& s);  // container_fs_handlers.cpp: changes, export
+void add_archive_routes(Router& r, Service& s);     // archive_handlers.cpp: docker cp's HEAD/GET/PUT archive
 void add_network_routes(Router& r, Service& s);    // network_handlers.cpp
 void add_volume_routes(Router& r, Service& s);     // volume_handlers.cpp
 void add_image_transfer_routes(Router& r, Service& s);  // image_transfer_handlers.cpp: pull, push, load, save, prune, auth

@@ -1,6 +1,5 @@
 #include "engine/cp.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -8,6 +7,7 @@
 
 #include <vector>
 
+#include "engine/container_path.hpp"
 #include "engine/image_source.hpp"
 #include "linux/fs.hpp"
 
@@ -17,19 +17,6 @@
 namespace brig::engine {
 
 namespace {
-
-std::string base_name(std::string p) {
-    while (p.size() > 1 && p.back() == '/') p.pop_back();
-    auto slash = p.rfind('/');
-    return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
-std::string parent_of(std::string p) {
-    while (p.size() > 1 && p.back() == '/') p.pop_back();
-    auto slash = p.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : p.substr(0, slash);
-}
 
 Result<void> copy_data(int in, int out, const std::string& what) {
     while (true) {
@@ -54,15 +41,9 @@ Result<void> copy_entry(int sdir, const std::string& name, int ddir, const std::
 // Copies every entry of the open directory `src` into the open directory `dst` (copy_entry
 // each); `shown` names src in messages.
 Result<void> copy_children(int src, int dst, const std::string& shown) {
-    DIR* d = ::fdopendir(::dup(src));
-    if (d == nullptr) return sys_fail("read {}", shown);
-    std::vector<std::string> names;
-    while (auto* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-    }
-    ::closedir(d);
-    for (const auto& n : names)
+    auto names = list_dir(src, shown);
+    if (!names) return std::unexpected(names.error());
+    for (const auto& n : *names)
         if (auto r = copy_entry(src, n, dst, n, fmt::format("{}/{}", shown, n)); !r) return r;
     return {};
 }
@@ -107,12 +88,6 @@ Result<void> copy_entry(int sdir, const std::string& name, int ddir, const std::
     return {};
 }
 
-Result<UniqueFd> open_root(const std::string& rootfs) {
-    UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!root) return sys_fail("open the container's root {}", rootfs);
-    return root;
-}
-
 bool is_dir_at(int dirfd, const std::string& name) {
     struct stat st {};
     return ::fstatat(dirfd, name.c_str(), &st, 0) == 0 && S_ISDIR(st.st_mode);
@@ -128,30 +103,23 @@ Result<void> copy_from_container(const std::string& rootfs, const std::string& s
     if (path.empty()) path = "/";
     // The parent is resolved inside the root; the last component is taken as it is (a symlink
     // is copied as a symlink).
-    std::string parent = parent_of(path), name = base_name(path);
-    if (name == "/" || name.empty()) {
-        parent = "/";
-        name = ".";
-    }
-    auto pfd = linuxfs::open_in_root(root->get(), parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (!pfd) return fail("Could not find the file {} in container: {}", src, pfd.error().what());
-    UniqueFd sdir(::openat(pfd->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!sdir) return sys_fail("open {}", parent);
-    struct stat st {};
-    if (::fstatat(sdir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return fail("Could not find the file {} in container", src);
+    auto found = locate_in_root(root->get(), path);
+    if (!found) return fail("Could not find the file {} in container: {}", src, found.error().what());
+    const std::string& name = found->name;
+    const int sdir = found->dir.get();
+    const struct stat& st = found->st;
 
     // Destination: into an existing directory (as its basename), or as the given path.
-    std::string dest_parent = parent_of(host_dest), dest_name = base_name(host_dest);
+    std::string dest_parent = path_parent(host_dest), dest_name = path_base(host_dest);
     struct stat dst {};
     bool dest_is_dir = ::stat(host_dest.c_str(), &dst) == 0 && S_ISDIR(dst.st_mode);
     if (dest_is_dir && !contents) {
         dest_parent = host_dest;
-        dest_name = name == "." ? base_name(rootfs) : name;
+        dest_name = name != "." ? name : path == "/" ? path_base(rootfs) : path_base(path);
     }
     if (contents && S_ISDIR(st.st_mode)) {
         if (!dest_is_dir && ::mkdir(host_dest.c_str(), 0755) < 0) return sys_fail("create {}", host_dest);
-        UniqueFd src_dir(::openat(sdir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd src_dir(::openat(sdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!src_dir) return sys_fail("open {}", src);
         UniqueFd ddir(::open(host_dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!ddir) return sys_fail("open {}", host_dest);
@@ -159,7 +127,7 @@ Result<void> copy_from_container(const std::string& rootfs, const std::string& s
     }
     UniqueFd ddir(::open(dest_parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!ddir) return sys_fail("destination directory {}", dest_parent);
-    return copy_entry(sdir.get(), name, ddir.get(), dest_name, src);
+    return copy_entry(sdir, name, ddir.get(), dest_name, src);
 }
 
 Result<void> copy_to_container(const std::string& host_src, const std::string& rootfs, const std::string& dest) {
@@ -169,9 +137,9 @@ Result<void> copy_to_container(const std::string& host_src, const std::string& r
     std::string src = contents ? host_src.substr(0, host_src.size() - 2) : host_src;
     struct stat st {};
     if (::lstat(src.c_str(), &st) < 0) return sys_fail("no such file or directory: {}", host_src);
-    UniqueFd sdir(::open(parent_of(src).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!sdir) return sys_fail("open {}", parent_of(src));
-    std::string sname = base_name(src);
+    UniqueFd sdir(::open(path_parent(src).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!sdir) return sys_fail("open {}", path_parent(src));
+    std::string sname = path_base(src);
 
     // Into an existing directory of the container, or as the named path (its parent must exist).
     auto target = linuxfs::open_in_root(root->get(), dest, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -187,10 +155,10 @@ Result<void> copy_to_container(const std::string& host_src, const std::string& r
             return copy_children(src_dir.get(), ddir.get(), src);
         }
     } else {
-        auto parent = linuxfs::open_in_root(root->get(), parent_of(dest), O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (!parent) return fail("Could not find the directory {} in container: {}", parent_of(dest), parent.error().what());
+        auto parent = linuxfs::open_in_root(root->get(), path_parent(dest), O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (!parent) return fail("Could not find the directory {} in container: {}", path_parent(dest), parent.error().what());
         ddir.reset(::openat(parent->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        dname = base_name(dest);
+        dname = path_base(dest);
         if (is_dir_at(ddir.get(), dname) && !S_ISDIR(st.st_mode)) dname = fmt::format("{}/{}", dname, sname);
     }
     if (!ddir) return sys_fail("open the destination {}", dest);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 #include <vector>
 
 #include "image/tar.hpp"
@@ -61,6 +62,7 @@ public:
             if (!e) return std::unexpected(std::move(e.error()));
             if (!*e) break;
             ++stats_.entries;
+            if (opts_.owner) std::tie((*e)->uid, (*e)->gid) = *opts_.owner;
             if (auto r = entry(**e, tar.body()); !r) return std::unexpected(std::move(r.error()));
         }
         chain_.clear();

@@ -18,7 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "common/error.hpp"
 #include "image/source.hpp"
@@ -28,6 +30,7 @@ namespace brig::image {
 struct UnpackOptions {
     bool whiteouts_to_overlay = true;  // convert .wh. entries (false: keep them as plain files)
     bool same_owner = true;            // chown to the archive's uid/gid (root)
+    std::optional<std::pair<uint32_t, uint32_t>> owner;  // every entry's uid/gid instead of the archive's
 };
 
 struct UnpackStats {
