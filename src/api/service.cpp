@@ -112,9 +112,10 @@ Router make_router(Service& s) {
     add_volume_routes(r, s);
     add_exec_routes(r, s);
     add_image_transfer_routes(r, s);
+    add_build_routes(r, s);
     // The rest of the Docker API (issue 19's list): known, answered 501 until implemented.
     static const char* const todo[][2] = {
-        {"GET", "/events"}, {"GET", "/system/df"}, {"POST", "/build"},
+        {"GET", "/events"}, {"GET", "/system/df"},
     };
     for (const auto& t : todo) r.unimplemented(t[0], t[1]);
     return r;

@@ -111,6 +111,7 @@ void add_archive_routes(Router& r, Service& s);     // archive_handlers.cpp: doc
 void add_network_routes(Router& r, Service& s);    // network_handlers.cpp
 void add_volume_routes(Router& r, Service& s);     // volume_handlers.cpp
 void add_image_transfer_routes(Router& r, Service& s);  // image_transfer_handlers.cpp: pull, push, load, save, prune, auth
+void add_build_routes(Router& r, Service& s);         // build_handlers.cpp: POST /build
 void add_exec_routes(Router& r, Service& s);          // exec_handlers.cpp: exec, exec start/inspect/resize, resize
 
 // Every route: the implemented ones and the rest of the Docker API as 501.

@@ -16,7 +16,7 @@ namespace {
 Response ping(const Request& req) {
     Response r;
     r.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"Cache-Control", "no-cache, no-store, must-revalidate"},
-                 {"Pragma", "no-cache"}};
+                 {"Pragma", "no-cache"}, {"Builder-Version", "1"}};  // the classic builder (POST /build)
     if (req.method != "HEAD") r.body = "OK";
     return r;
 }

@@ -88,6 +88,11 @@ Result<Context> open_dir(const std::string& dir, const std::string& dockerfile) 
 }
 
 Result<Context> from_tar(int fd, const std::string& scratch_dir, const std::string& dockerfile) {
+    image::FdSource raw(fd);
+    return from_tar(raw, scratch_dir, dockerfile);
+}
+
+Result<Context> from_tar(image::ByteSource& raw, const std::string& scratch_dir, const std::string& dockerfile) {
     std::string tmpl = scratch_dir + "/build-context-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) return sys_fail("create a directory for the build context in {}", scratch_dir);
     Context ctx;
@@ -100,7 +105,6 @@ Result<Context> from_tar(int fd, const std::string& scratch_dir, const std::stri
     std::free(real);
     UniqueFd dir(::open(ctx.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) return sys_fail("open {}", ctx.root);
-    image::FdSource raw(fd);
     auto plain = image::make_decompressor(raw);
     image::UnpackOptions opts;
     opts.whiteouts_to_overlay = false;

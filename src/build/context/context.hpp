@@ -13,6 +13,7 @@
 #include "build/context/ignore.hpp"
 #include "build/context/sources.hpp"
 #include "common/error.hpp"
+#include "image/source.hpp"
 
 namespace brig::build::context {
 
@@ -45,6 +46,8 @@ Result<Context> open_dir(const std::string& dir, const std::string& dockerfile);
 // new directory under `scratch_dir`. `dockerfile` is the -f value (a path inside the context),
 // "" for the default.
 Result<Context> from_tar(int fd, const std::string& scratch_dir, const std::string& dockerfile = "");
+// The same from any byte source (POST /build's request body).
+Result<Context> from_tar(image::ByteSource& raw, const std::string& scratch_dir, const std::string& dockerfile = "");
 
 // The Dockerfile to build, as an absolute path. `f_flag` empty: "Dockerfile", else
 // "Containerfile", in the context root. Else for a directory context the path as given, relative
